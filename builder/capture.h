@@ -1,0 +1,35 @@
+// Builds a manifest from a list of loaded modules, resolved through libkmod against a
+// module tree: every dependency and every "pre:" softdep follows, built-ins are skipped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "manifest.h"
+
+namespace modseal {
+
+struct CaptureOptions {
+  std::string root = "/";  // image root holding lib/modules/KVER
+  std::string kver;        // empty: uname -r for "/", else the only one under the root
+  std::string loaded_file = "/proc/modules";
+  std::vector<std::string> add;
+  std::vector<std::string> drop;
+  bool allow_missing = false;
+};
+
+struct CaptureReport {
+  std::vector<std::string> warnings;
+  std::vector<std::string> builtin;  // requested but built into the kernel
+};
+
+bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report,
+             std::string* err);
+
+// ROOT/lib/modules/KVER (or ROOT/usr/lib/modules/KVER where only that exists).
+std::string ModuleDirectory(const std::string& root, const std::string& kver);
+
+// The kernel release to use for `root` when none was given.
+bool DetectKernelRelease(const std::string& root, std::string* kver, std::string* err);
+
+}  // namespace modseal

@@ -1,0 +1,94 @@
+// show and diff: reading manifests for people and for fleet tooling.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "commands.h"
+#include "json.h"
+
+namespace modseal {
+namespace {
+
+std::string DepsText(const ModuleEntry& m) {
+  if (m.deps.empty()) return "-";
+  std::string s;
+  for (const std::string& d : m.deps) s += (s.empty() ? "" : ",") + d;
+  return s;
+}
+
+std::string ModuleJson(const ModuleEntry& m) {
+  return "{\"name\":" + JsonString(m.name) + ",\"path\":" + JsonString(m.path) +
+         ",\"sha256\":" + JsonString(m.sha256) + ",\"reason\":" + JsonString(ReasonText(m)) +
+         ",\"deps\":" + JsonStringArray(m.deps) + "}";
+}
+
+}  // namespace
+
+int RunShow(const std::string& path, bool json) {
+  Manifest m;
+  std::string err;
+  if (!LoadManifest(path, &m, &err)) return Fail(err);
+  if (json) {
+    std::string out = "{\"kernel\":" + JsonString(m.kernel) + ",\"modules\":[";
+    for (size_t i = 0; i < m.modules.size(); ++i) out += (i ? "," : "") + ModuleJson(m.modules[i]);
+    printf("%s]}\n", out.c_str());
+    return kExitOk;
+  }
+  size_t name_w = 6, why_w = 6;
+  for (const ModuleEntry& e : m.modules) {
+    name_w = std::max(name_w, e.name.size());
+    why_w = std::max(why_w, ReasonText(e).size());
+  }
+  printf("kernel %s, %zu modules (load order)\n\n", m.kernel.c_str(), m.modules.size());
+  printf("%4s  %-*s  %-*s  %-12s  %s\n", "#", int(name_w), "MODULE", int(why_w), "REASON",
+         "SHA256", "PATH / DEPS");
+  for (size_t i = 0; i < m.modules.size(); ++i) {
+    const ModuleEntry& e = m.modules[i];
+    printf("%4zu  %-*s  %-*s  %.12s  %s\n", i + 1, int(name_w), e.name.c_str(), int(why_w),
+           ReasonText(e).c_str(), e.sha256.c_str(), e.path.c_str());
+    if (!e.deps.empty())
+      printf("%4s  %-*s  %-*s  %12s  after: %s\n", "", int(name_w), "", int(why_w), "", "",
+             DepsText(e).c_str());
+  }
+  return kExitOk;
+}
+
+int RunDiff(const std::string& path_a, const std::string& path_b, bool json) {
+  Manifest a, b;
+  std::string err;
+  if (!LoadManifest(path_a, &a, &err) || !LoadManifest(path_b, &b, &err)) return Fail(err);
+  std::map<std::string, const ModuleEntry*> in_a, in_b;
+  for (const ModuleEntry& e : a.modules) in_a[e.name] = &e;
+  for (const ModuleEntry& e : b.modules) in_b[e.name] = &e;
+  std::vector<std::string> added, removed, changed;
+  for (auto& [name, e] : in_b)
+    if (!in_a.count(name)) added.push_back(name);
+  for (auto& [name, e] : in_a) {
+    auto it = in_b.find(name);
+    if (it == in_b.end())
+      removed.push_back(name);
+    else if (it->second->sha256 != e->sha256 || it->second->path != e->path)
+      changed.push_back(name);
+  }
+  const bool same = a.kernel == b.kernel && added.empty() && removed.empty() && changed.empty();
+  if (json) {
+    printf("{\"kernel_a\":%s,\"kernel_b\":%s,\"added\":%s,\"removed\":%s,\"changed\":%s,"
+           "\"identical\":%s}\n",
+           JsonString(a.kernel).c_str(), JsonString(b.kernel).c_str(),
+           JsonStringArray(added).c_str(), JsonStringArray(removed).c_str(),
+           JsonStringArray(changed).c_str(), same ? "true" : "false");
+    return same ? kExitOk : kExitCheckFailed;
+  }
+  if (a.kernel != b.kernel) printf("kernel: %s -> %s\n", a.kernel.c_str(), b.kernel.c_str());
+  for (const std::string& n : added)
+    printf("+ %s (%s)\n", n.c_str(), ReasonText(*in_b[n]).c_str());
+  for (const std::string& n : removed)
+    printf("- %s (%s)\n", n.c_str(), ReasonText(*in_a[n]).c_str());
+  for (const std::string& n : changed)
+    printf("~ %s: %s sha256:%.12s -> %s sha256:%.12s\n", n.c_str(), in_a[n]->path.c_str(),
+           in_a[n]->sha256.c_str(), in_b[n]->path.c_str(), in_b[n]->sha256.c_str());
+  if (same) printf("identical module sets\n");
+  return same ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace modseal

@@ -1,0 +1,123 @@
+// status: is this running host sealed, and does what is loaded match the manifest?
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "file_util.h"
+#include "json.h"
+#include "kmod_context.h"
+#include "loaded_modules.h"
+
+namespace modseal {
+namespace {
+
+// "1", "0", or "unknown" when the file cannot be read.
+std::string ReadFlag(const std::string& path) {
+  std::string text, err;
+  if (!ReadFileBounded(path, 64, &text, &err)) return "unknown";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+bool DeniesLoading(const std::string& install_command) {
+  std::string first = install_command.substr(0, install_command.find(' '));
+  return first == "/bin/false" || first == "/bin/true" || first == "/usr/bin/false" ||
+         first == "/usr/bin/true" || first == "false" || first == "true";
+}
+
+struct CisState {
+  std::string name;
+  std::string state;  // denied, blacklisted-only, allowed, loaded
+};
+
+}  // namespace
+
+int RunStatus(const StatusArgs& args) {
+  std::string err;
+  const std::string disabled = ReadFlag(args.proc + "/sys/kernel/modules_disabled");
+  const std::string kexec = ReadFlag(args.proc + "/sys/kernel/kexec_load_disabled");
+  const std::string release = ReadFlag(args.proc + "/sys/kernel/osrelease");
+  std::vector<std::string> loaded;
+  if (!ReadLoadedModules(args.proc + "/modules", &loaded, &err)) return Fail(err);
+
+  std::vector<std::string> problems;
+  if (disabled != "1") problems.push_back("kernel.modules_disabled is " + disabled + ", not 1");
+
+  Manifest manifest;
+  std::vector<std::string> unlisted, not_loaded;
+  const bool have_manifest = !args.manifest.empty();
+  if (have_manifest) {
+    if (!LoadManifest(args.manifest, &manifest, &err)) return Fail(err);
+    if (manifest.kernel != release)
+      problems.push_back("manifest is for kernel " + manifest.kernel + ", running " + release);
+    std::set<std::string> loaded_set(loaded.begin(), loaded.end());
+    for (const std::string& name : loaded)
+      if (!manifest.Find(name)) unlisted.push_back(name);
+    for (const ModuleEntry& m : manifest.modules)
+      if (!loaded_set.count(m.name)) not_loaded.push_back(m.name);
+    if (!unlisted.empty())
+      problems.push_back(std::to_string(unlisted.size()) + " loaded modules not in the manifest");
+  }
+
+  std::unique_ptr<KmodContext> kmod;
+  std::vector<CisState> cis;
+  if (KmodContext::Open(args.root, ModuleDirectory(args.root, release),
+                        KmodContext::Need::kConfigOnly, &kmod, &err)) {
+    std::set<std::string> blacklisted = kmod->Blacklisted();
+    std::map<std::string, std::string> installs = kmod->InstallCommands();
+    std::set<std::string> loaded_set(loaded.begin(), loaded.end());
+    for (const std::string& name : CisDeniedModules()) {
+      auto it = installs.find(name);
+      std::string state = "allowed";
+      if (loaded_set.count(name)) {
+        state = "loaded";
+        problems.push_back("CIS-listed module " + name + " is loaded");
+      } else if (it != installs.end() && DeniesLoading(it->second)) {
+        state = "denied";
+      } else if (blacklisted.count(name)) {
+        state = "blacklisted-only";
+      }
+      cis.push_back({name, state});
+    }
+  }
+
+  const bool sealed = problems.empty();
+  if (args.json) {
+    std::string cis_json;
+    for (const CisState& c : cis)
+      cis_json += (cis_json.empty() ? "" : ",") + JsonString(c.name) + ":" + JsonString(c.state);
+    printf("{\"sealed\":%s,\"modules_disabled\":%s,\"kexec_load_disabled\":%s,"
+           "\"kernel\":%s,\"manifest\":%s,\"manifest_kernel\":%s,\"loaded\":%zu,"
+           "\"unlisted_loaded\":%s,\"listed_not_loaded\":%s,\"cis\":{%s},\"problems\":%s}\n",
+           sealed ? "true" : "false", JsonString(disabled).c_str(), JsonString(kexec).c_str(),
+           JsonString(release).c_str(), have_manifest ? JsonString(args.manifest).c_str() : "null",
+           have_manifest ? JsonString(manifest.kernel).c_str() : "null", loaded.size(),
+           JsonStringArray(unlisted).c_str(), JsonStringArray(not_loaded).c_str(),
+           cis_json.c_str(), JsonStringArray(problems).c_str());
+    return sealed ? kExitOk : kExitCheckFailed;
+  }
+  printf("kernel.modules_disabled   %s\n", disabled.c_str());
+  printf("kernel.kexec_load_disabled %s\n", kexec.c_str());
+  printf("kernel release            %s\n", release.c_str());
+  printf("loaded modules            %zu\n", loaded.size());
+  if (have_manifest) {
+    printf("manifest                  %s (kernel %s, %zu modules)\n", args.manifest.c_str(),
+           manifest.kernel.c_str(), manifest.modules.size());
+    std::string list;
+    for (const std::string& n : unlisted) list += " " + n;
+    printf("loaded, not in manifest   %zu%s\n", unlisted.size(), list.c_str());
+    list.clear();
+    for (const std::string& n : not_loaded) list += " " + n;
+    printf("listed, not loaded        %zu%s\n", not_loaded.size(), list.c_str());
+  }
+  for (const CisState& c : cis) printf("CIS %-21s %s\n", c.name.c_str(), c.state.c_str());
+  if (sealed) {
+    printf("SEALED\n");
+    return kExitOk;
+  }
+  printf("NOT SEALED:\n");
+  for (const std::string& p : problems) printf("  - %s\n", p.c_str());
+  return kExitCheckFailed;
+}
+
+}  // namespace modseal

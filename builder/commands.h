@@ -1,0 +1,74 @@
+// The modseal subcommands. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "capture.h"
+
+namespace modseal {
+
+enum ExitCode { kExitOk = 0, kExitCheckFailed = 1, kExitUsage = 2 };
+
+// The CIS benchmark's list of modules no server should load.
+const std::vector<std::string>& CisDeniedModules();
+
+struct KeygenArgs {
+  std::string base;  // writes BASE.key and BASE.pub
+  std::string password_file;
+  bool force = false;
+};
+int RunKeygen(const KeygenArgs& args);
+
+struct SignArgs {
+  std::string secret_key;
+  std::string manifest;
+  std::string output;  // default: MANIFEST.minisig
+  std::string password_file;
+};
+int RunSign(const SignArgs& args);
+
+struct VerifyArgs {
+  std::vector<std::string> public_keys;
+  std::string manifest;
+  std::string signature;  // default: MANIFEST.minisig
+  std::string root;       // when set, also check every file's hash in this tree
+};
+int RunVerify(const VerifyArgs& args);
+
+struct CaptureArgs {
+  CaptureOptions options;
+  std::string output;
+};
+int RunCapture(const CaptureArgs& args);
+
+struct MergeArgs {
+  std::vector<std::string> inputs;
+  std::string output;
+};
+int RunMerge(const MergeArgs& args);
+
+int RunShow(const std::string& manifest, bool json);
+int RunDiff(const std::string& a, const std::string& b, bool json);
+
+struct BlacklistArgs {
+  std::string manifest;
+  std::string root = "/";
+  std::string output;
+};
+int RunBlacklist(const BlacklistArgs& args);
+
+struct StatusArgs {
+  std::string manifest;  // optional
+  std::string proc = "/proc";
+  std::string root = "/";
+  bool json = false;
+};
+int RunStatus(const StatusArgs& args);
+
+// Helpers shared by the commands.
+int Fail(const std::string& message, int code = kExitUsage);
+// "-" means standard output; anything else is written atomically.
+bool WriteOutput(const std::string& path, const std::string& content, std::string* err);
+
+}  // namespace modseal

@@ -1,0 +1,14 @@
+// Splitting small line-oriented files (keys, signatures, configuration).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace modseal {
+
+// Lines without their "\n" (and without a trailing "\r"); a final newline adds no line.
+std::vector<std::string_view> SplitLines(std::string_view text);
+
+bool StartsWith(std::string_view text, std::string_view prefix);
+
+}  // namespace modseal
