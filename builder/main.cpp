@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
                 "Image root holding lib/modules/KVER (default: /)");
   c->add_option("--kver", capture.options.kver,
                 "Kernel release (default: uname -r for /, else the only one under --root)");
-  c->add_option("--add", capture.options.add, "Also allow this module or alias (repeatable)");
-  c->add_option("--drop", capture.options.drop, "Leave this loaded module out (repeatable)");
+  c->add_option("--add", capture.options.add, "Also allow this module or alias (repeatable)")
+      ->allow_extra_args(false);
+  c->add_option("--drop", capture.options.drop, "Leave this loaded module out (repeatable)")
+      ->allow_extra_args(false);
   c->add_flag("--allow-missing", capture.options.allow_missing,
               "Warn, not fail, when a loaded module is not in the tree");
   c->callback([&] { rc = modseal::RunCapture(capture); });
@@ -81,7 +83,8 @@ int main(int argc, char** argv) {
               "Check a manifest's signature and, with --root, every module file's hash.",
               "modseal verify -p modseal.pub node.manifest --root /srv/image");
   c->add_option("-p,--pubkey", verify.public_keys, "Trusted public key file (repeatable)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   c->add_option("manifest", verify.manifest, "Manifest to check")->required();
   c->add_option("-x,--signature", verify.signature, "Signature file (default: MANIFEST.minisig)");
   c->add_option("--root", verify.root, "Also check the files under ROOT/lib/modules/KVER");

@@ -187,11 +187,19 @@ bool ParseSecretKey(std::string_view text, const std::string& filename,
   memcpy(out->key.data(), keynum + 8, 64);
   uint8_t expected[32];
   Checksum(*out, expected);
-  bool ok = sodium_memcmp(expected, keynum + 72, 32) == 0;
+  static const uint8_t kNoChecksum[32] = {};
+  const bool encrypted = memcmp(raw + 2, kKdfScrypt, 2) == 0;
+  // `minisign -G -W` leaves the checksum of an unencrypted key zero.
+  bool ok = sodium_memcmp(expected, keynum + 72, 32) == 0 ||
+            (!encrypted && memcmp(kNoChecksum, keynum + 72, 32) == 0);
+  // Either way the key must be self-consistent: its public half derives from its seed.
+  uint8_t derived_pk[32], derived_sk[64];
+  crypto_sign_seed_keypair(derived_pk, derived_sk, out->key.data());
+  ok = ok && memcmp(derived_pk, out->key.data() + 32, 32) == 0;
+  sodium_memzero(derived_sk, sizeof derived_sk);
   if (!ok) {
     sodium_memzero(out->key.data(), out->key.size());
-    return fail(memcmp(raw + 2, kKdfScrypt, 2) == 0
-                    ? "wrong password, or the secret key is corrupted"
+    return fail(encrypted ? "wrong password, or the secret key is corrupted"
                     : "secret key checksum mismatch (the key file is corrupted)");
   }
   sodium_memzero(raw, sizeof raw);

@@ -1,0 +1,168 @@
+// Capture against a real Debian cloud kernel tree (scripts/fetch-kernel, CTest fixture).
+#include "capture.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "test_util.h"
+
+using namespace modseal;
+using modseal_test::Run;
+using modseal_test::TempDir;
+using modseal_test::WriteText;
+
+namespace {
+
+struct Kernel {
+  std::string root = MODSEAL_KERNELS "/cloud/root";
+  std::string kver = modseal_test::ReadText(MODSEAL_KERNELS "/cloud/kver");
+  Kernel() {
+    while (!kver.empty() && kver.back() == '\n') kver.pop_back();
+    REQUIRE_FALSE(kver.empty());
+  }
+};
+
+CaptureOptions Options(const Kernel& k, const std::string& loaded) {
+  CaptureOptions o;
+  o.root = k.root;
+  o.loaded_file = loaded;
+  return o;
+}
+
+bool CaptureOk(const CaptureOptions& o, Manifest* m, CaptureReport* report = nullptr) {
+  CaptureReport local;
+  std::string err;
+  bool ok = Capture(o, m, report ? report : &local, &err);
+  INFO(err);
+  CHECK(ok);
+  return ok;
+}
+
+const std::string kFixture = MODSEAL_FIXTURES "/k8s-node.proc-modules";
+
+}  // namespace
+
+TEST_CASE("capture resolves dependencies and orders them first", "[kernel]") {
+  Kernel k;
+  Manifest m;
+  REQUIRE(CaptureOk(Options(k, kFixture), &m));
+  CHECK(m.kernel == k.kver);
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < m.modules.size(); ++i) position[m.modules[i].name] = i;
+  // virtio and virtio_ring are not in /proc/modules: built into nothing, needed by virtio_blk.
+  REQUIRE(m.Find("virtio_ring"));
+  CHECK(ReasonText(*m.Find("virtio_ring")) == "needed-by:virtio_blk");
+  for (const ModuleEntry& e : m.modules)
+    for (const std::string& dep : e.deps) CHECK(position.at(dep) < position.at(e.name));
+  const ModuleEntry* nat = m.Find("iptable_nat");
+  REQUIRE(nat);
+  CHECK(nat->deps == std::vector<std::string>{"ip_tables", "libcrc32c", "nf_conntrack",
+                                              "nf_defrag_ipv4", "nf_defrag_ipv6", "nf_nat",
+                                              "x_tables"});
+  std::string err;
+  Manifest reparsed;
+  CHECK(ParseManifest(SerializeManifest(m), "capture", &reparsed, &err));
+}
+
+TEST_CASE("capture follows pre: softdeps through aliases and skips built-ins", "[kernel]") {
+  Kernel k;
+  Manifest m;
+  CaptureReport report;
+  REQUIRE(CaptureOk(Options(k, kFixture), &m, &report));
+  // modinfo libcrc32c: softdep pre: crc32c; crc32c_generic is built in, crc32c-intel is not.
+  const ModuleEntry* intel = m.Find("crc32c_intel");
+  REQUIRE(intel);
+  CHECK(ReasonText(*intel) == "softdep-of:libcrc32c");
+  CHECK(m.Find("libcrc32c")->deps == std::vector<std::string>{"crc32c_intel"});
+  CHECK_FALSE(m.Find("crc32c_generic"));
+}
+
+TEST_CASE("recorded hashes equal sha256sum of the installed files", "[kernel]") {
+  Kernel k;
+  Manifest m;
+  REQUIRE(CaptureOk(Options(k, kFixture), &m));
+  for (const ModuleEntry& e : m.modules) {
+    std::string file = k.root + "/lib/modules/" + k.kver + "/" + e.path;
+    CHECK(Run("sha256sum '" + file + "' | cut -d' ' -f1") == e.sha256);
+  }
+}
+
+TEST_CASE("lsmod output captures the same manifest as /proc/modules", "[kernel]") {
+  Kernel k;
+  Manifest a, b;
+  REQUIRE(CaptureOk(Options(k, kFixture), &a));
+  REQUIRE(CaptureOk(Options(k, MODSEAL_FIXTURES "/k8s-node.lsmod"), &b));
+  CHECK(SerializeManifest(a) == SerializeManifest(b));
+}
+
+TEST_CASE("a loaded module missing from the tree is named, or left out on request",
+          "[kernel]") {
+  Kernel k;
+  TempDir dir;
+  WriteText(dir / "loaded", modseal_test::ReadText(kFixture) +
+                                "vboxguest 417792 2 vboxsf, Live 0xffffffffc0400000\n");
+  CaptureOptions o = Options(k, dir / "loaded");
+  Manifest m;
+  CaptureReport report;
+  std::string err;
+  CHECK_FALSE(Capture(o, &m, &report, &err));
+  CHECK(err == "module vboxguest (loaded according to " + dir / "loaded" + ") is not in " +
+                   Run("realpath " + k.root + "/lib/modules/" + k.kver) +
+                   " (--allow-missing to leave it out)");
+  o.allow_missing = true;
+  REQUIRE(CaptureOk(o, &m, &report));
+  CHECK_FALSE(m.Find("vboxguest"));
+  REQUIRE(report.warnings.size() == 1);
+  CHECK(report.warnings[0].find("module vboxguest") == 0);
+}
+
+TEST_CASE("--add brings dependencies, --drop removes what only it needed", "[kernel]") {
+  Kernel k;
+  CaptureOptions o = Options(k, kFixture);
+  o.add = {"sctp", "ext4"};
+  o.drop = {"veth", "iptable_nat"};
+  Manifest m;
+  CaptureReport report;
+  REQUIRE(CaptureOk(o, &m, &report));
+  REQUIRE(m.Find("sctp"));
+  CHECK(ReasonText(*m.Find("sctp")) == "added");
+  CHECK(ReasonText(*m.Find("udp_tunnel")) == "needed-by:sctp");
+  CHECK_FALSE(m.Find("veth"));
+  CHECK_FALSE(m.Find("iptable_nat"));
+  CHECK(m.Find("nf_nat"));  // still loaded on the host in its own right
+  CHECK(std::count(report.builtin.begin(), report.builtin.end(), "ext4") == 1);
+  CHECK_FALSE(m.Find("ext4"));
+}
+
+TEST_CASE("--drop of a module others need is refused", "[kernel]") {
+  Kernel k;
+  CaptureOptions o = Options(k, kFixture);
+  o.drop = {"x_tables"};
+  Manifest m;
+  CaptureReport report;
+  std::string err;
+  CHECK_FALSE(Capture(o, &m, &report, &err));
+  CHECK(err == "cannot drop x_tables: ip_tables needs it");
+}
+
+TEST_CASE("--add of an unknown module and a tree without indexes are clear errors",
+          "[kernel]") {
+  Kernel k;
+  CaptureOptions o = Options(k, kFixture);
+  o.add = {"no_such_module"};
+  Manifest m;
+  CaptureReport report;
+  std::string err;
+  CHECK_FALSE(Capture(o, &m, &report, &err));
+  CHECK(err.find("--add no_such_module: no such module or alias in ") == 0);
+
+  TempDir dir;
+  Run("mkdir -p " + dir / "lib/modules/6.1.0-1-cloud-amd64");
+  o = Options(k, kFixture);
+  o.root = dir.path();
+  CHECK_FALSE(Capture(o, &m, &report, &err));
+  CHECK(err == dir / "lib/modules/6.1.0-1-cloud-amd64/modules.dep" +
+                   ": No such file or directory (is this a module tree? run: depmod -b ROOT "
+                   "KVER)");
+}

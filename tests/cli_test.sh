@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# End-to-end tests of the modseal CLI against a real extracted Debian kernel tree, including
+# interoperability with the real minisign in both directions.
+# usage: cli_test.sh MODSEAL KERNEL_DIR FIXTURES   (KERNEL_DIR from scripts/fetch-kernel)
+set -u
+modseal=$1
+kernel_dir=$2
+fixtures=$3
+root=$kernel_dir/root
+kver=$(cat "$kernel_dir/kver")
+moddir=$root/lib/modules/$kver
+work=$(mktemp -d /tmp/modseal-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect CODE NEEDLE -- COMMAND...: exit status CODE and NEEDLE in stdout+stderr.
+expect() {
+  local code=$1 needle=$2
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -ne "$code" ]; then
+    bad "'$*' exited $rc, wanted $code; output: $out"
+  elif [ -n "$needle" ] && ! grep -qF -- "$needle" <<<"$out"; then
+    bad "'$*' output lacks '$needle'; output: $out"
+  else
+    ok
+  fi
+}
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+
+# --- usage and help --------------------------------------------------------------------
+expect 2 "" -- "$modseal"
+expect 2 "" -- "$modseal" frobnicate
+expect 2 "--output is required" -- "$modseal" capture
+for cmd in keygen capture merge sign verify show diff blacklist status; do
+  expect 0 "Example:" -- "$modseal" "$cmd" --help
+done
+
+# --- keys ------------------------------------------------------------------------------
+expect 0 "key id" -- "$modseal" keygen -o k
+check '[ "$(stat -c %a k.key)" = 600 ]' "secret key is not mode 0600"
+cp k.key k.key.orig
+expect 2 "k.key: already exists (use --force to replace it)" -- "$modseal" keygen -o k
+check 'cmp -s k.key k.key.orig' "keygen without --force changed the existing key"
+expect 0 "key id" -- "$modseal" keygen -o k --force
+check '! cmp -s k.key k.key.orig' "keygen --force did not replace the key"
+expect 0 "" -- "$modseal" keygen -o other
+
+# --- capture ---------------------------------------------------------------------------
+expect 0 "captured 28 modules" -- "$modseal" capture --loaded "$fixtures/k8s-node.proc-modules" \
+  --root "$root" -o node.manifest
+check 'head -n 2 node.manifest | tail -n 1 | grep -qx "kernel $kver"' "manifest names no kernel"
+{ cat "$fixtures/k8s-node.proc-modules"; echo "vboxguest 417792 0 - Live 0xffffffffc0400000"; } >missing.modules
+expect 2 "module vboxguest (loaded according to missing.modules) is not in" -- \
+  "$modseal" capture --loaded missing.modules --root "$root" -o missing.manifest
+check '[ ! -e missing.manifest ]' "failed capture left an output file"
+expect 0 "warning: module vboxguest" -- "$modseal" capture --loaded missing.modules \
+  --root "$root" --allow-missing -o missing.manifest
+expect 2 "no/such/dir" -- "$modseal" capture --loaded "$fixtures/k8s-node.proc-modules" \
+  --root "$root" -o no/such/dir/m
+expect 2 "several kernels" -- bash -c "mkdir -p two/lib/modules/a two/lib/modules/b &&
+  '$modseal' capture --loaded '$fixtures/k8s-node.proc-modules' --root two -o x"
+
+# --- sign and verify, and minisign in both directions --------------------------------------
+expect 0 "signed node.manifest" -- "$modseal" sign -k k.key node.manifest
+expect 0 "Signature and comment signature verified" -- minisign -Vm node.manifest -p k.pub
+expect 0 "kernel:$kver" -- minisign -Vm node.manifest -p k.pub
+expect 0 "signature OK" -- "$modseal" verify -p k.pub node.manifest
+expect 0 "files OK: all 28 module files" -- "$modseal" verify -p k.pub node.manifest --root "$root"
+expect 0 "signature OK" -- "$modseal" verify -p other.pub -p k.pub node.manifest
+
+minisign -G -W -p ms.pub -s ms.key >/dev/null 2>&1
+cp node.manifest ms.manifest
+expect 0 "signed ms.manifest" -- "$modseal" sign -k ms.key ms.manifest
+expect 0 "signature OK" -- "$modseal" verify -p ms.pub ms.manifest
+expect 0 "Signature and comment signature verified" -- minisign -Vm ms.manifest -p ms.pub
+printf 'pw-modseal\npw-modseal\n' | minisign -G -p mspw.pub -s mspw.key >/dev/null 2>&1
+printf 'pw-modseal\n' >pw
+cp node.manifest pw.manifest
+expect 0 "signed pw.manifest" -- "$modseal" sign -k mspw.key --password-file pw pw.manifest
+expect 0 "signature OK" -- "$modseal" verify -p mspw.pub pw.manifest
+printf 'wrong\n' >wrongpw
+expect 2 "wrong password, or the secret key is corrupted" -- \
+  "$modseal" sign -k mspw.key --password-file wrongpw -x never.minisig pw.manifest
+check '[ ! -e never.minisig ]' "failed sign left a signature"
+expect 2 "give --password-file" -- "$modseal" sign -k mspw.key pw.manifest </dev/null
+cp node.manifest by-minisign.manifest
+minisign -S -s ms.key -m by-minisign.manifest -t "made by minisign" >/dev/null 2>&1
+expect 0 "trusted comment: made by minisign" -- "$modseal" verify -p ms.pub by-minisign.manifest
+# modseal's encrypted keys open in minisign.
+printf 'pw-modseal\n' | "$modseal" keygen -o enc --password-file pw >/dev/null
+cp node.manifest enc.manifest
+printf 'pw-modseal\n' | minisign -S -s enc.key -m enc.manifest >/dev/null 2>&1
+expect 0 "signature OK" -- "$modseal" verify -p enc.pub enc.manifest
+
+# --- tampering: each fails with exit 1 and says what failed ------------------------------
+cp node.manifest t.manifest
+cp node.manifest.minisig t.manifest.minisig
+sed -i 's/ loaded -$/ loaded  -/; 3s/sha256:./sha256:0/' t.manifest
+expect 1 "signature does not match the signed file" -- "$modseal" verify -p k.pub t.manifest
+expect 1 "which is not trusted" -- "$modseal" verify -p other.pub node.manifest
+head -c 150 node.manifest.minisig >trunc.minisig
+expect 1 "trunc.minisig:" -- "$modseal" verify -p k.pub -x trunc.minisig node.manifest
+sed '4s/^./A/' node.manifest.minisig >comment.minisig
+sed -i '3s/modules:/Modules:/' comment.minisig
+expect 1 "trusted comment does not match its signature" -- \
+  "$modseal" verify -p k.pub -x comment.minisig node.manifest
+expect 1 "No such file" -- "$modseal" verify -p k.pub -x absent.minisig node.manifest
+cp -a "$root" tree
+victim=$(sed -n 3p node.manifest | cut -d' ' -f3)
+victim_name=$(sed -n 3p node.manifest | cut -d' ' -f2)
+printf 'x' >>"tree/lib/modules/$kver/$victim"
+expect 1 "$victim_name: hash mismatch" -- "$modseal" verify -p k.pub node.manifest --root tree
+rm "tree/lib/modules/$kver/$victim"
+expect 1 "1 of 28 module files" -- "$modseal" verify -p k.pub node.manifest --root tree
+chmod 644 k.key
+expect 2 "permissions 0644 are too open" -- "$modseal" sign -k k.key node.manifest
+chmod 600 k.key
+
+# --- show, diff, merge -------------------------------------------------------------------
+expect 0 "needed-by:virtio_blk" -- "$modseal" show node.manifest
+"$modseal" show --json node.manifest >show.json
+check 'python3 -c "import json,sys; d=json.load(open(\"show.json\")); sys.exit(0 if len(d[\"modules\"])==28 else 1)"' \
+  "show --json is not JSON with 28 modules"
+expect 0 "identical" -- "$modseal" diff node.manifest node.manifest
+"$modseal" capture --loaded "$fixtures/k8s-node.proc-modules" --root "$root" --drop veth \
+  --add sctp -o b.manifest 2>/dev/null
+expect 1 "- veth (loaded)" -- "$modseal" diff node.manifest b.manifest
+expect 1 "+ sctp (added)" -- "$modseal" diff node.manifest b.manifest
+"$modseal" diff --json node.manifest b.manifest >diff.json
+check 'python3 -c "import json,sys; d=json.load(open(\"diff.json\")); sys.exit(0 if d[\"removed\"]==[\"veth\"] and \"sctp\" in d[\"added\"] else 1)"' \
+  "diff --json does not report veth removed and sctp added"
+expect 0 "merged 2 manifests: 31 modules" -- "$modseal" merge node.manifest b.manifest -o m.manifest
+expect 0 "identical" -- "$modseal" diff m.manifest m.manifest
+check 'grep -q "^module veth .* loaded -$" m.manifest && grep -q "^module sctp .* added" m.manifest' \
+  "merge lost a module or its reason"
+sed "2s/.*/kernel 9.9.9/" node.manifest >other-kernel.manifest
+expect 2 "manifests of different kernels cannot merge" -- \
+  "$modseal" merge node.manifest other-kernel.manifest -o never.manifest
+check '[ ! -e never.manifest ]' "failed merge left an output file"
+printf 'modseal-manifest 1\nkernel 6.1\nmodule a/b x\n' >broken.manifest
+expect 2 "broken.manifest:3: expected 5 single-space-separated fields" -- "$modseal" show broken.manifest
+expect 2 "broken.manifest:3:" -- "$modseal" sign -k k.key broken.manifest
+check '[ ! -e broken.manifest.minisig ]' "signing a broken manifest left a signature"
+
+# --- blacklist -----------------------------------------------------------------------------
+expect 0 "denied" -- "$modseal" blacklist node.manifest --root "$root" -o deny.conf
+check 'grep -qx "install sctp /bin/false" deny.conf && grep -qx "install usb_storage /bin/false" deny.conf' \
+  "CIS modules not denied"
+check '[ "$(grep -n "^install" deny.conf | head -n 1 | cut -d" " -f2)" = sctp ]' "CIS list does not come first"
+check '! grep -q "^blacklist veth$" deny.conf && ! grep -q "^install nf_conntrack " deny.conf' \
+  "blacklist denies a module the manifest allows"
+total=$(grep -c . "$moddir/modules.dep")
+cis_absent=0
+for m in sctp dccp rds tipc cramfs freevxfs jffs2 hfs hfsplus udf usb-storage; do
+  grep -q "/$m.ko:" "$moddir/modules.dep" || cis_absent=$((cis_absent + 1))
+done
+check '[ "$(grep -c "^install .* /bin/false$" deny.conf)" -eq $((total - 28 + cis_absent)) ]' \
+  "blacklist does not deny exactly the tree's other modules plus the CIS list"
+"$modseal" blacklist b.manifest --root "$root" -o deny-b.conf 2>/dev/null
+check 'grep -qx "# sctp is in the manifest: not denied" deny-b.conf && ! grep -q "^install sctp " deny-b.conf' \
+  "a CIS module in the manifest is still denied"
+
+# --- status against a captured procfs -------------------------------------------------------
+mkdir -p proc/sys/kernel etc/modprobe.d
+cp "$fixtures/k8s-node.proc-modules" proc/modules
+echo "$kver" >proc/sys/kernel/osrelease
+echo 1 >proc/sys/kernel/modules_disabled
+echo 1 >proc/sys/kernel/kexec_load_disabled
+cp deny.conf etc/modprobe.d/modseal.conf
+expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root .
+expect 0 "CIS sctp                  denied" -- "$modseal" status -m node.manifest --proc proc --root .
+echo 0 >proc/sys/kernel/modules_disabled
+expect 1 "kernel.modules_disabled is 0, not 1" -- "$modseal" status -m node.manifest --proc proc --root .
+echo 1 >proc/sys/kernel/modules_disabled
+echo "sctp 430080 0 - Live 0xffffffffc0c00000" >>proc/modules
+expect 1 "CIS-listed module sctp is loaded" -- "$modseal" status -m node.manifest --proc proc --root .
+"$modseal" status -m node.manifest --proc proc --root . --json >status.json
+check 'python3 -c "import json,sys; d=json.load(open(\"status.json\")); sys.exit(0 if d[\"sealed\"] is False and d[\"unlisted_loaded\"]==[\"sctp\"] else 1)"' \
+  "status --json does not report sctp as unlisted"
+rm etc/modprobe.d/modseal.conf
+cp "$fixtures/k8s-node.proc-modules" proc/modules
+expect 0 "CIS dccp                  allowed" -- "$modseal" status -m node.manifest --proc proc --root .
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
