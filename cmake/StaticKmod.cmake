@@ -1,0 +1,119 @@
+# StaticKmod.cmake - a static libkmod for statically linked binaries.
+#
+# Debian ships libkmod only as a shared library, so this builds one from Debian's
+# own kmod source package (same patches as the system's libkmod) at build time.
+#
+#   include(cmake/StaticKmod.cmake)
+#   target_link_libraries(app PRIVATE modseal::kmod_static)
+#   target_link_options(app PRIVATE -static)
+#
+# Provides: modseal::kmod_static (IMPORTED INTERFACE: <libkmod.h> + the static
+#           libkmod, libshared, liblzma and libzstd archives, in link order)
+#           modseal_kmod_build (the ExternalProject target behind it)
+# Cache:    MODSEAL_LZMA_STATIC, MODSEAL_ZSTD_STATIC, MODSEAL_APT_GET,
+#           MODSEAL_AUTORECONF, MODSEAL_MAKE (found automatically; override if needed)
+# Needs:    a deb-src entry for kmod, plus dpkg-dev autoconf automake libtool
+#           pkg-config liblzma-dev libzstd-dev (scripts/setup installs all of it).
+
+# --- Download step ------------------------------------------------------------
+# ExternalProject runs this same file with `cmake -P` to fetch the sources, so
+# the version-dependent directory name never has to be known at configure time.
+if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
+  # Leftovers of an interrupted run would make apt-get skip unpacking. A new
+  # source tree also needs a new build tree: unpacked files keep the tarball's
+  # old mtimes, so make would trust objects and .la files from an earlier run.
+  file(GLOB _stale LIST_DIRECTORIES true "${DOWNLOAD_DIR}/kmod-*")
+  file(REMOVE_RECURSE ${_stale} "${SOURCE_DIR}" "${BINARY_DIR}")
+  file(MAKE_DIRECTORY "${BINARY_DIR}")
+
+  execute_process(
+    COMMAND "${APT_GET}" source kmod
+    WORKING_DIRECTORY "${DOWNLOAD_DIR}"
+    RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "`apt-get source kmod` failed (no deb-src entry? run "
+      "scripts/setup, then apt-get update). apt-get said:\n${_out}")
+  endif()
+
+  file(GLOB _unpacked LIST_DIRECTORIES true "${DOWNLOAD_DIR}/kmod-*")
+  list(LENGTH _unpacked _n)
+  if(NOT _n EQUAL 1 OR NOT IS_DIRECTORY "${_unpacked}")
+    message(FATAL_ERROR "expected one kmod-*/ directory in ${DOWNLOAD_DIR}, "
+      "found: '${_unpacked}'")
+  endif()
+  message(STATUS "kmod source: ${_unpacked}")
+  file(RENAME "${_unpacked}" "${SOURCE_DIR}")
+  return()
+endif()
+
+# --- Build --------------------------------------------------------------------
+include_guard(GLOBAL)
+include(ExternalProject)
+
+# The .a names, because a bare "lzma" would pick the .so and defeat -static.
+find_library(MODSEAL_LZMA_STATIC NAMES liblzma.a REQUIRED)
+find_library(MODSEAL_ZSTD_STATIC NAMES libzstd.a REQUIRED)
+find_program(MODSEAL_APT_GET apt-get REQUIRED)
+find_program(MODSEAL_AUTORECONF autoreconf REQUIRED)
+
+set(_kmod_root "${CMAKE_BINARY_DIR}/kmod-static")
+set(_kmod_src "${_kmod_root}/src/kmod")
+set(_kmod_bld "${_kmod_root}/build")
+set(_kmod_inc "${_kmod_root}/include")
+set(_kmod_libs
+  "${_kmod_bld}/libkmod/.libs/libkmod-internal.a"
+  "${_kmod_bld}/shared/.libs/libshared.a")
+
+# Under make, "$(MAKE)" joins the parent's jobserver; ninja has none to join.
+if(CMAKE_GENERATOR MATCHES "Makefiles")
+  set(_kmod_make "$(MAKE)")
+else()
+  find_program(MODSEAL_MAKE NAMES gmake make REQUIRED)
+  cmake_host_system_information(RESULT _ncpu QUERY NUMBER_OF_LOGICAL_CORES)
+  set(_kmod_make "${MODSEAL_MAKE}" "-j${_ncpu}")
+endif()
+
+set(_kmod_cc "")
+if(CMAKE_C_COMPILER)
+  set(_kmod_cc "CC=${CMAKE_C_COMPILER}")
+endif()
+
+ExternalProject_Add(modseal_kmod_build
+  PREFIX "${_kmod_root}"
+  DOWNLOAD_DIR "${_kmod_root}/src"
+  SOURCE_DIR "${_kmod_src}"
+  BINARY_DIR "${_kmod_bld}"
+  STAMP_DIR "${_kmod_root}/stamp"
+  DOWNLOAD_COMMAND "${CMAKE_COMMAND}" -DAPT_GET=${MODSEAL_APT_GET}
+    -DDOWNLOAD_DIR=<DOWNLOAD_DIR> -DSOURCE_DIR=<SOURCE_DIR> -DBINARY_DIR=<BINARY_DIR>
+    -P "${CMAKE_CURRENT_LIST_FILE}"
+  # The Debian tarball is a git snapshot without ./configure. gtkdocize is only
+  # needed for the docs, and Makefile.am merely includes its output, so an empty
+  # gtk-doc.make (what upstream's autogen.sh does too) avoids gtk-doc-tools.
+  PATCH_COMMAND "${CMAKE_COMMAND}" -E touch <SOURCE_DIR>/libkmod/docs/gtk-doc.make
+    COMMAND "${MODSEAL_AUTORECONF}" -fi <SOURCE_DIR>
+  # No --enable-static: kmod's configure rejects it. The noinst convenience
+  # library libkmod-internal.la is always a static archive, so build that.
+  # --sysconfdir=/etc because libkmod compiles in SYSCONFDIR/modprobe.d.
+  CONFIGURE_COMMAND <SOURCE_DIR>/configure ${_kmod_cc} --sysconfdir=/etc
+    --with-xz --with-zstd --without-zlib --without-openssl
+    --disable-tools --disable-manpages --disable-test-modules
+  BUILD_COMMAND ${_kmod_make} libkmod/libkmod-internal.la shared/libshared.la
+    # Only the public header, so consumers cannot reach libkmod's internals.
+    COMMAND "${CMAKE_COMMAND}" -E copy_if_different
+      <SOURCE_DIR>/libkmod/libkmod.h "${_kmod_inc}/libkmod.h"
+  BUILD_BYPRODUCTS ${_kmod_libs} "${_kmod_inc}/libkmod.h"
+  INSTALL_COMMAND ""
+  LOG_PATCH TRUE LOG_CONFIGURE TRUE LOG_BUILD TRUE LOG_OUTPUT_ON_FAILURE TRUE)
+
+# Imported targets must point at an existing include dir at generate time.
+file(MAKE_DIRECTORY "${_kmod_inc}")
+
+add_library(modseal::kmod_static INTERFACE IMPORTED GLOBAL)
+set_target_properties(modseal::kmod_static PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${_kmod_inc}"
+  # libkmod-internal needs libshared, both need the compressors: keep this order.
+  INTERFACE_LINK_LIBRARIES
+    "${_kmod_libs};${MODSEAL_LZMA_STATIC};${MODSEAL_ZSTD_STATIC}")
+# Consumers inherit this, so they compile and link only after kmod is built.
+add_dependencies(modseal::kmod_static modseal_kmod_build)
