@@ -36,34 +36,49 @@ void SyncDir(const std::string& dir) {
 
 }  // namespace
 
-bool ReadFileBounded(const std::string& path, size_t max_bytes, std::string* out,
-                     std::string* err) {
+bool ReadFileChunks(const std::string& path,
+                    const std::function<bool(const char* data, size_t size)>& consume,
+                    std::string* err) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *err = path + ": " + strerror(errno);
     return false;
   }
-  out->clear();
   char buf[65536];
+  bool ok = true;
   for (;;) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *err = path + ": read failed: " + strerror(errno);
-      close(fd);
-      return false;
+      ok = false;
+      break;
     }
     if (n == 0) break;
-    if (out->size() + static_cast<size_t>(n) > max_bytes) {
-      *err = path + ": file is larger than the limit of " + std::to_string(max_bytes) +
-             " bytes";
-      close(fd);
-      return false;
+    if (!consume(buf, static_cast<size_t>(n))) {
+      ok = false;
+      break;
     }
-    out->append(buf, static_cast<size_t>(n));
   }
   close(fd);
-  return true;
+  return ok;
+}
+
+bool ReadFileBounded(const std::string& path, size_t max_bytes, std::string* out,
+                     std::string* err) {
+  out->clear();
+  return ReadFileChunks(
+      path,
+      [&](const char* data, size_t size) {
+        if (out->size() + size > max_bytes) {
+          *err = path + ": file is larger than the limit of " + std::to_string(max_bytes) +
+                 " bytes";
+          return false;
+        }
+        out->append(data, size);
+        return true;
+      },
+      err);
 }
 
 bool WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode,

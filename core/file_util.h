@@ -2,9 +2,15 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace modseal {
+
+// Streams the file in chunks; `consume` returns false to stop with its own error in *err.
+bool ReadFileChunks(const std::string& path,
+                    const std::function<bool(const char* data, size_t size)>& consume,
+                    std::string* err);
 
 // Reads at most max_bytes; a larger file is an error, not a truncation.
 bool ReadFileBounded(const std::string& path, size_t max_bytes, std::string* out,

@@ -1,10 +1,8 @@
 #include "sha256.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <sodium.h>
-#include <unistd.h>
+
+#include "file_util.h"
 
 namespace modseal {
 namespace {
@@ -23,26 +21,16 @@ std::string ToHex(const unsigned char* bytes, size_t n) {
 }  // namespace
 
 bool Sha256File(const std::string& path, std::string* hex, std::string* err) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *err = path + ": " + strerror(errno);
-    return false;
-  }
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
-  unsigned char buf[65536];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      *err = path + ": read failed: " + strerror(errno);
-      close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    crypto_hash_sha256_update(&state, buf, static_cast<unsigned long long>(n));
-  }
-  close(fd);
+  bool ok = ReadFileChunks(
+      path,
+      [&](const char* data, size_t size) {
+        crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(data), size);
+        return true;
+      },
+      err);
+  if (!ok) return false;
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state, digest);
   *hex = ToHex(digest, sizeof digest);
