@@ -1,0 +1,164 @@
+#include "config.h"
+
+#include "text_lines.h"
+
+namespace modseal {
+namespace {
+
+bool ParseBool(std::string_view v, bool* out) {
+  if (v == "yes" || v == "1" || v == "true") {
+    *out = true;
+    return true;
+  }
+  if (v == "no" || v == "0" || v == "false") {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+bool ParsePolicy(std::string_view v, Policy* out) {
+  if (v == "enforce") *out = Policy::kEnforce;
+  else if (v == "audit") *out = Policy::kAudit;
+  else return false;
+  return true;
+}
+
+bool ParseLock(std::string_view v, LockPoint* out) {
+  if (v == "pre-pivot") *out = LockPoint::kPrePivot;
+  else if (v == "early") *out = LockPoint::kEarly;
+  else return false;
+  return true;
+}
+
+bool IsAbsolutePath(std::string_view v) {
+  return !v.empty() && v.front() == '/' && v.find('\0') == std::string_view::npos;
+}
+
+// Splits a kernel command line on spaces, honouring double quotes as the kernel does.
+std::vector<std::string> CommandLineWords(std::string_view cmdline) {
+  std::vector<std::string> words;
+  std::string word;
+  bool quoted = false, any = false;
+  for (char c : cmdline) {
+    if (c == '"') {
+      quoted = !quoted;
+      any = true;
+    } else if (!quoted && (c == ' ' || c == '\n' || c == '\t')) {
+      if (any) words.push_back(word);
+      word.clear();
+      any = false;
+    } else {
+      word.push_back(c);
+      any = true;
+    }
+  }
+  if (any) words.push_back(word);
+  return words;
+}
+
+}  // namespace
+
+const char* PolicyName(Policy p) { return p == Policy::kEnforce ? "enforce" : "audit"; }
+const char* LockPointName(LockPoint l) { return l == LockPoint::kEarly ? "early" : "pre-pivot"; }
+
+bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
+                     std::string* err) {
+  if (text.size() > kHookConfigMaxBytes) {
+    *err = filename + ": configuration larger than " + std::to_string(kHookConfigMaxBytes) +
+           " bytes";
+    return false;
+  }
+  HookConfig config;
+  std::vector<std::string_view> lines = SplitLines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    const std::string where = filename + ":" + std::to_string(i + 1) + ": ";
+    if (line.empty() || line.front() == '#') continue;
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      *err = where + "expected key=value";
+      return false;
+    }
+    std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+    bool ok = true;
+    if (key == "manifest" || key == "signature" || key == "pubkey" || key == "module_root") {
+      ok = IsAbsolutePath(value);
+      if (key == "manifest") config.manifest = std::string(value);
+      if (key == "signature") config.signature = std::string(value);
+      if (key == "pubkey") config.pubkeys.emplace_back(value);
+      if (key == "module_root") config.module_root = std::string(value);
+    } else if (key == "policy") {
+      ok = ParsePolicy(value, &config.policy);
+    } else if (key == "lock") {
+      ok = ParseLock(value, &config.lock);
+    } else if (key == "lock_kexec") {
+      ok = ParseBool(value, &config.lock_kexec);
+    } else if (key == "cmdline_may_weaken") {
+      ok = ParseBool(value, &config.cmdline_may_weaken);
+    } else {
+      *err = where + "unknown key \"" + std::string(key) + "\"";
+      return false;
+    }
+    if (!ok) {
+      *err = where + "invalid value \"" + std::string(value) + "\" for " + std::string(key);
+      return false;
+    }
+  }
+  if (config.pubkeys.empty()) {
+    *err = filename + ": no pubkey= line: nothing could ever verify";
+    return false;
+  }
+  if (config.signature.empty()) config.signature = config.manifest + ".minisig";
+  *out = std::move(config);
+  return true;
+}
+
+void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
+                      std::vector<std::string>* notes) {
+  if (cmdline.size() > kCmdlineMaxBytes) cmdline = cmdline.substr(0, kCmdlineMaxBytes);
+  const bool may_weaken = config->cmdline_may_weaken;
+  auto refuse = [&](const std::string& word) {
+    notes->push_back("ignored " + word + ": this image does not let the command line weaken "
+                     "the seal");
+  };
+  for (const std::string& word : CommandLineWords(cmdline)) {
+    if (!StartsWith(word, "rd.modseal.")) continue;
+    size_t eq = word.find('=');
+    std::string key = word.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
+    if (key == "rd.modseal.policy") {
+      Policy p;
+      if (!ParsePolicy(value, &p)) {
+        notes->push_back("ignored " + word + ": unknown policy");
+      } else if (p == Policy::kAudit && config->policy == Policy::kEnforce && !may_weaken) {
+        refuse(word);
+      } else {
+        config->policy = p;
+      }
+    } else if (key == "rd.modseal.lock") {
+      LockPoint l;
+      // Locking earlier is stronger; pre-pivot after early is weaker.
+      if (!ParseLock(value, &l)) {
+        notes->push_back("ignored " + word + ": unknown lock point");
+      } else if (l == LockPoint::kPrePivot && config->lock == LockPoint::kEarly && !may_weaken) {
+        refuse(word);
+      } else {
+        config->lock = l;
+      }
+    } else if (key == "rd.modseal.kexec") {
+      bool lock;
+      if (!ParseBool(value, &lock)) {
+        notes->push_back("ignored " + word + ": expected yes or no");
+      } else if (!lock && config->lock_kexec && !may_weaken) {
+        refuse(word);
+      } else {
+        config->lock_kexec = lock;
+      }
+    } else {
+      notes->push_back("ignored " + word + ": unknown option");
+    }
+  }
+}
+
+}  // namespace modseal

@@ -1,0 +1,41 @@
+// The hook's configuration: a file the dracut module writes into the image, optionally
+// adjusted by rd.modseal.* on the kernel command line, but only where the image allows it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace modseal {
+
+enum class Policy { kEnforce, kAudit };
+enum class LockPoint { kPrePivot, kEarly };
+
+struct HookConfig {
+  std::string manifest = "/etc/modseal/modules.manifest";
+  std::string signature;  // default: manifest + ".minisig"
+  std::vector<std::string> pubkeys;
+  std::string module_root;  // default: /lib/modules/KVER
+  Policy policy = Policy::kEnforce;
+  LockPoint lock = LockPoint::kPrePivot;
+  bool lock_kexec = true;
+  bool cmdline_may_weaken = false;
+};
+
+constexpr size_t kHookConfigMaxBytes = 16384;
+constexpr size_t kCmdlineMaxBytes = 4096;
+
+// key=value lines; '#' comments and blank lines allowed; unknown keys are errors.
+bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
+                     std::string* err);
+
+// Applies rd.modseal.policy= / rd.modseal.lock= / rd.modseal.kexec=. Making the seal
+// stronger is always allowed; weakening it only when the image was built to allow it.
+// Refused options are reported in *notes, which the hook logs.
+void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
+                      std::vector<std::string>* notes);
+
+const char* PolicyName(Policy p);
+const char* LockPointName(LockPoint l);
+
+}  // namespace modseal

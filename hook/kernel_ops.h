@@ -1,0 +1,29 @@
+// The seam between the hook's decisions and the kernel: the real implementation talks to
+// libkmod, /proc and /dev/kmsg (kernel_ops_linux.cpp); tests use a double.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace modseal {
+
+class KernelOps {
+ public:
+  virtual ~KernelOps() = default;
+
+  virtual std::string KernelRelease() = 0;
+  virtual bool HashFile(const std::string& path, std::string* hex, std::string* err) = 0;
+  // Inserts one module file with its modprobe.d options and never runs modprobe.d
+  // install/remove commands. Returns 0 or a negative errno (-EEXIST: already loaded).
+  virtual int InsertModule(const std::string& path) = 0;
+  virtual bool LoadedModules(std::vector<std::string>* names, std::string* err) = 0;
+  // key is a path below /proc/sys, e.g. "kernel/modules_disabled".
+  virtual bool WriteSysctl(const std::string& key, const std::string& value,
+                           std::string* err) = 0;
+  virtual bool ReadSysctl(const std::string& key, std::string* value, std::string* err) = 0;
+  virtual void Log(const std::string& message) = 0;
+  virtual uint64_t NowMicros() = 0;
+};
+
+}  // namespace modseal

@@ -1,0 +1,95 @@
+#include "kernel_ops_linux.h"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "file_util.h"
+#include "loaded_modules.h"
+#include "sha256.h"
+
+namespace modseal {
+
+LinuxKernelOps::~LinuxKernelOps() {
+  if (ctx_) kmod_unref(ctx_);
+  if (kmsg_ >= 0) close(kmsg_);
+}
+
+std::string LinuxKernelOps::KernelRelease() {
+  struct utsname u;
+  if (uname(&u) != 0) return "";
+  return u.release;
+}
+
+bool LinuxKernelOps::HashFile(const std::string& path, std::string* hex, std::string* err) {
+  return Sha256File(path, hex, err);
+}
+
+int LinuxKernelOps::InsertModule(const std::string& path) {
+  if (!ctx_) {
+    // The image's own modprobe.d (options) and module directory.
+    ctx_ = kmod_new(nullptr, nullptr);
+    if (!ctx_) return -ENOMEM;
+  }
+  kmod_module* mod = nullptr;
+  int rc = kmod_module_new_from_path(ctx_, path.c_str(), &mod);
+  if (rc < 0) return rc;
+  // A plain insert: modprobe.d options apply, install/remove commands never run.
+  rc = kmod_module_insert_module(mod, 0, kmod_module_get_options(mod));
+  kmod_module_unref(mod);
+  return rc;
+}
+
+bool LinuxKernelOps::LoadedModules(std::vector<std::string>* names, std::string* err) {
+  return ReadLoadedModules("/proc/modules", names, err);
+}
+
+bool LinuxKernelOps::WriteSysctl(const std::string& key, const std::string& value,
+                                 std::string* err) {
+  const std::string path = "/proc/sys/" + key;
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = path + ": " + strerror(errno);
+    return false;
+  }
+  const std::string line = value + "\n";
+  ssize_t n = write(fd, line.data(), line.size());
+  int saved = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(line.size())) {
+    *err = path + ": write failed: " + strerror(n < 0 ? saved : EIO);
+    return false;
+  }
+  return true;
+}
+
+bool LinuxKernelOps::ReadSysctl(const std::string& key, std::string* value, std::string* err) {
+  if (!ReadFileBounded("/proc/sys/" + key, 64, value, err)) return false;
+  while (!value->empty() && (value->back() == '\n' || value->back() == ' ')) value->pop_back();
+  return true;
+}
+
+void LinuxKernelOps::Log(const std::string& message) {
+  if (kmsg_ == -2) kmsg_ = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+  const bool failure = message.rfind("FAILED", 0) == 0 || message.rfind("stopping", 0) == 0;
+  // An explicit level: with "quiet", default-level lines do not reach the console.
+  const std::string line = std::string(failure ? "<2>" : "<5>") + "modseal: " + message + "\n";
+  if (kmsg_ >= 0 && write(kmsg_, line.data(), line.size()) < 0) {
+    // Logged to stderr below either way.
+  }
+  const std::string plain = "modseal: " + message + "\n";
+  if (write(STDERR_FILENO, plain.data(), plain.size()) < 0) {
+  }
+}
+
+uint64_t LinuxKernelOps::NowMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+}  // namespace modseal

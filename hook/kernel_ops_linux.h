@@ -1,0 +1,28 @@
+// KernelOps on a real kernel: libkmod for inserts, /proc for state, /dev/kmsg for the log.
+#pragma once
+
+#include "kernel_ops.h"
+
+struct kmod_ctx;
+
+namespace modseal {
+
+class LinuxKernelOps : public KernelOps {
+ public:
+  ~LinuxKernelOps() override;
+
+  std::string KernelRelease() override;
+  bool HashFile(const std::string& path, std::string* hex, std::string* err) override;
+  int InsertModule(const std::string& path) override;
+  bool LoadedModules(std::vector<std::string>* names, std::string* err) override;
+  bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override;
+  bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override;
+  void Log(const std::string& message) override;
+  uint64_t NowMicros() override;
+
+ private:
+  kmod_ctx* ctx_ = nullptr;
+  int kmsg_ = -2;  // -2: not opened yet; -1: unavailable
+};
+
+}  // namespace modseal

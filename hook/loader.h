@@ -1,0 +1,40 @@
+// What the hook does at each stage, decided here and carried out through KernelOps.
+//
+// load: verify the manifest, then hash-check and insert each module in manifest order;
+//       with lock=early, lock right after.
+// lock: verify again, audit loaded modules against the manifest, set modules_disabled=1
+//       (and kexec_load_disabled=1), read it back.
+// Under the enforce policy any failure locks at once and returns kStopBoot.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "kernel_ops.h"
+#include "manifest.h"
+
+namespace modseal {
+
+enum HookResult { kBootContinues = 0, kStopBoot = 1 };
+
+struct LoadCounts {
+  size_t loaded = 0;
+  size_t already = 0;
+  size_t skipped = 0;
+  size_t failed = 0;
+};
+
+int RunLoadStage(const HookConfig& config, KernelOps& ops);
+int RunLockStage(const HookConfig& config, KernelOps& ops);
+
+// Parts, exposed for tests.
+bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
+                   std::string* err);
+LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, KernelOps& ops,
+                      std::vector<std::string>* failures);
+std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
+                                        const std::vector<std::string>& loaded);
+bool Lock(const HookConfig& config, KernelOps& ops, std::string* err);
+
+}  // namespace modseal
