@@ -1,0 +1,92 @@
+#include "config.h"
+
+#include <catch2/catch.hpp>
+
+using namespace modseal;
+
+namespace {
+
+HookConfig Parse(const std::string& text) {
+  HookConfig c;
+  std::string err;
+  INFO(text);
+  REQUIRE(ParseHookConfig(text, "hook.conf", &c, &err));
+  return c;
+}
+
+std::string ParseError(const std::string& text) {
+  HookConfig c;
+  std::string err;
+  CHECK_FALSE(ParseHookConfig(text, "hook.conf", &c, &err));
+  return err;
+}
+
+}  // namespace
+
+TEST_CASE("hook config: defaults and every key", "[hook][config]") {
+  HookConfig c = Parse("pubkey=/etc/modseal/a.pub\n");
+  CHECK(c.manifest == "/etc/modseal/modules.manifest");
+  CHECK(c.signature == "/etc/modseal/modules.manifest.minisig");
+  CHECK(c.policy == Policy::kEnforce);
+  CHECK(c.lock == LockPoint::kPrePivot);
+  CHECK(c.lock_kexec);
+  CHECK_FALSE(c.cmdline_may_weaken);
+  c = Parse("# built by dracut\n\nmanifest=/m\nsignature=/s\npubkey=/a\npubkey=/b\n"
+            "module_root=/r\npolicy=audit\nlock=early\nlock_kexec=no\ncmdline_may_weaken=yes\n");
+  CHECK(c.manifest == "/m");
+  CHECK(c.signature == "/s");
+  CHECK(c.pubkeys == std::vector<std::string>{"/a", "/b"});
+  CHECK(c.module_root == "/r");
+  CHECK(c.policy == Policy::kAudit);
+  CHECK(c.lock == LockPoint::kEarly);
+  CHECK_FALSE(c.lock_kexec);
+  CHECK(c.cmdline_may_weaken);
+}
+
+TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
+  CHECK(ParseError("pubkey=/a\npolicy=lenient\n") ==
+        "hook.conf:2: invalid value \"lenient\" for policy");
+  CHECK(ParseError("pubkey=/a\nfoo=bar\n") == "hook.conf:2: unknown key \"foo\"");
+  CHECK(ParseError("pubkey\n") == "hook.conf:1: expected key=value");
+  CHECK(ParseError("pubkey=relative.pub\n") ==
+        "hook.conf:1: invalid value \"relative.pub\" for pubkey");
+  CHECK(ParseError("policy=audit\n") == "hook.conf: no pubkey= line: nothing could ever verify");
+  CHECK(ParseError(std::string(kHookConfigMaxBytes + 1, '#')).find("larger than") !=
+        std::string::npos);
+}
+
+TEST_CASE("command line cannot weaken a locked-down image", "[hook][config]") {
+  HookConfig c = Parse("pubkey=/a\nlock=early\n");
+  std::vector<std::string> notes;
+  ApplyCommandLine("quiet rd.modseal.policy=audit rd.modseal.lock=pre-pivot rd.modseal.kexec=no",
+                   &c, &notes);
+  CHECK(c.policy == Policy::kEnforce);
+  CHECK(c.lock == LockPoint::kEarly);
+  CHECK(c.lock_kexec);
+  REQUIRE(notes.size() == 3);
+  CHECK(notes[0] == "ignored rd.modseal.policy=audit: this image does not let the command line "
+                    "weaken the seal");
+}
+
+TEST_CASE("command line may always strengthen", "[hook][config]") {
+  HookConfig c = Parse("pubkey=/a\npolicy=audit\nlock_kexec=no\n");
+  std::vector<std::string> notes;
+  ApplyCommandLine("rd.modseal.policy=enforce rd.modseal.lock=early rd.modseal.kexec=yes", &c,
+                   &notes);
+  CHECK(c.policy == Policy::kEnforce);
+  CHECK(c.lock == LockPoint::kEarly);
+  CHECK(c.lock_kexec);
+  CHECK(notes.empty());
+}
+
+TEST_CASE("command line weakens only where the image allows it", "[hook][config]") {
+  HookConfig c = Parse("pubkey=/a\ncmdline_may_weaken=yes\n");
+  std::vector<std::string> notes;
+  ApplyCommandLine("root=/dev/vda \"rd.modseal.policy=audit\" rd.modseal.kexec=0 "
+                   "rd.modseal.bogus=1 rd.modseal.lock=never",
+                   &c, &notes);
+  CHECK(c.policy == Policy::kAudit);
+  CHECK_FALSE(c.lock_kexec);
+  CHECK(notes == std::vector<std::string>{"ignored rd.modseal.bogus=1: unknown option",
+                                          "ignored rd.modseal.lock=never: unknown lock point"});
+}

@@ -1,0 +1,76 @@
+// A kernel in memory, for the hook's unit tests: files, insert results, sysctls and a log.
+#pragma once
+
+#include <cerrno>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kernel_ops.h"
+#include "sha256.h"
+
+namespace modseal_test {
+
+class FakeKernelOps : public modseal::KernelOps {
+ public:
+  std::string release = "6.1.0-28-cloud-amd64";
+  std::map<std::string, std::string> files;      // path -> content
+  std::map<std::string, int> insert_result;      // path -> negative errno
+  std::vector<std::string> inserted;             // paths, in order
+  std::vector<std::string> loaded;               // /proc/modules names
+  std::map<std::string, std::string> sysctl = {{"kernel/modules_disabled", "0"},
+                                               {"kernel/kexec_load_disabled", "0"}};
+  std::set<std::string> unwritable_sysctls;
+  bool modules_disabled_reads_zero = false;
+  bool loaded_list_fails = false;
+  std::vector<std::string> log;
+
+  std::string KernelRelease() override { return release; }
+  bool HashFile(const std::string& path, std::string* hex, std::string* err) override {
+    auto it = files.find(path);
+    if (it == files.end()) {
+      *err = path + ": No such file or directory";
+      return false;
+    }
+    *hex = modseal::Sha256Hex(it->second);
+    return true;
+  }
+  int InsertModule(const std::string& path) override {
+    if (sysctl["kernel/modules_disabled"] == "1") return -EPERM;
+    inserted.push_back(path);
+    auto it = insert_result.find(path);
+    return it == insert_result.end() ? 0 : it->second;
+  }
+  bool LoadedModules(std::vector<std::string>* names, std::string* err) override {
+    if (loaded_list_fails) {
+      *err = "/proc/modules: No such file or directory";
+      return false;
+    }
+    *names = loaded;
+    return true;
+  }
+  bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override {
+    if (unwritable_sysctls.count(key)) {
+      *err = "/proc/sys/" + key + ": Permission denied";
+      return false;
+    }
+    sysctl[key] = value;
+    return true;
+  }
+  bool ReadSysctl(const std::string& key, std::string* value, std::string*) override {
+    *value = key == "kernel/modules_disabled" && modules_disabled_reads_zero ? "0" : sysctl[key];
+    return true;
+  }
+  void Log(const std::string& message) override { log.push_back(message); }
+  uint64_t NowMicros() override { return 0; }
+
+  bool Locked() { return sysctl["kernel/modules_disabled"] == "1"; }
+  bool Logged(const std::string& needle) const {
+    for (const std::string& line : log)
+      if (line.find(needle) != std::string::npos) return true;
+    return false;
+  }
+};
+
+}  // namespace modseal_test

@@ -1,0 +1,254 @@
+#include "loader.h"
+
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include "fake_kernel_ops.h"
+#include "file_util.h"
+#include "signed_manifest.h"
+#include "test_util.h"
+
+using namespace modseal;
+using modseal_test::FakeKernelOps;
+using modseal_test::TempDir;
+using modseal_test::WriteText;
+
+namespace {
+
+const std::string kRoot = "/lib/modules/6.1.0-28-cloud-amd64";
+
+// virtio_ring <- virtio_blk, plus independent autofs4; signed with a fresh key.
+struct Boot {
+  TempDir dir;
+  FakeKernelOps ops;
+  HookConfig config;
+  SecretKey sec;
+  std::string manifest_text;
+
+  Boot() {
+    ops.files = {{kRoot + "/a.ko", "autofs4 bytes"},
+                 {kRoot + "/r.ko", "virtio_ring bytes"},
+                 {kRoot + "/b.ko", "virtio_blk bytes"}};
+    manifest_text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n" +
+                    Line("autofs4", "a.ko", "loaded", "-") +
+                    Line("virtio_ring", "r.ko", "needed-by:virtio_blk", "-") +
+                    Line("virtio_blk", "b.ko", "loaded", "virtio_ring");
+    PublicKey pub;
+    GenerateKeyPair(&pub, &sec);
+    WriteText(dir / "trusted.pub", FormatPublicKey(pub));
+    config.manifest = dir / "modules.manifest";
+    config.signature = dir / "modules.manifest.minisig";
+    config.pubkeys = {dir / "trusted.pub"};
+    Sign(manifest_text);
+  }
+
+  std::string Line(const std::string& name, const std::string& file, const std::string& why,
+                   const std::string& deps) {
+    return "module " + name + " " + file + " sha256:" + Sha256Hex(ops.files[kRoot + "/" + file]) +
+           " " + why + " " + deps + "\n";
+  }
+
+  void Sign(const std::string& text) {
+    WriteText(config.manifest, text);
+    std::string sig, err;
+    REQUIRE(SignManifestFile(config.manifest, sec, 1, &sig, &err));
+    WriteText(config.signature, sig);
+  }
+
+  std::vector<std::string> Inserted() const {
+    std::vector<std::string> names;
+    for (const std::string& p : ops.inserted) names.push_back(p.substr(kRoot.size() + 1));
+    return names;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("load inserts the listed modules in order; lock audits and seals", "[hook]") {
+  Boot b;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko", "b.ko"});
+  CHECK_FALSE(b.ops.Locked());  // lock=pre-pivot: not yet
+  CHECK(b.ops.Logged("summary: loaded 3, already 0, skipped 0, failed 0 of 3"));
+  b.ops.loaded = {"virtio_blk", "virtio_ring", "autofs4"};
+  CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.sysctl["kernel/kexec_load_disabled"] == "1");
+  CHECK(b.ops.Logged("locked: kernel.modules_disabled=1, kernel.kexec_load_disabled=1"));
+}
+
+TEST_CASE("lock=early seals right after loading", "[hook]") {
+  Boot b;
+  b.config.lock = LockPoint::kEarly;
+  b.ops.loaded = {"autofs4"};
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());
+}
+
+TEST_CASE("lock_kexec=no leaves kexec alone", "[hook]") {
+  Boot b;
+  b.config.lock_kexec = false;
+  CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.sysctl["kernel/kexec_load_disabled"] == "0");
+}
+
+TEST_CASE("already loaded counts as success", "[hook]") {
+  Boot b;
+  b.ops.insert_result[kRoot + "/a.ko"] = -EEXIST;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Logged("summary: loaded 2, already 1, skipped 0, failed 0"));
+}
+
+TEST_CASE("absent hardware is a logged skip that takes its users along", "[hook]") {
+  Boot b;
+  b.ops.insert_result[kRoot + "/r.ko"] = -ENODEV;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko"});
+  CHECK(b.ops.Logged("skipped virtio_ring: no such device"));
+  CHECK(b.ops.Logged("skipped virtio_blk: dependency virtio_ring not loaded"));
+  CHECK(b.ops.Logged("summary: loaded 1, already 0, skipped 2, failed 0"));
+  b.ops.insert_result[kRoot + "/r.ko"] = -ENXIO;
+  b.ops.inserted.clear();
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+}
+
+TEST_CASE("enforce: a failed insert locks at once and stops the boot", "[hook]") {
+  Boot b;
+  b.ops.insert_result[kRoot + "/a.ko"] = -EINVAL;
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko"});  // nothing after the failure
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("FAILED: autofs4: insert failed: Invalid argument"));
+  CHECK(b.ops.Logged("stopping the boot (policy enforce)"));
+}
+
+TEST_CASE("audit: the same failure is logged and the boot goes on", "[hook]") {
+  Boot b;
+  b.config.policy = Policy::kAudit;
+  b.ops.insert_result[kRoot + "/a.ko"] = -EINVAL;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko", "b.ko"});
+  CHECK(b.ops.Logged("audit: would fail: autofs4: insert failed: Invalid argument"));
+  CHECK_FALSE(b.ops.Locked());
+  CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());  // the lock still happens
+}
+
+TEST_CASE("enforce: a module file whose bytes changed is never inserted", "[hook]") {
+  Boot b;
+  b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko"});
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch for " + kRoot + "/b.ko"));
+}
+
+TEST_CASE("enforce: a module file that vanished stops the boot", "[hook]") {
+  Boot b;
+  b.ops.files.erase(kRoot + "/a.ko");
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.inserted.empty());
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("FAILED: autofs4: cannot read " + kRoot + "/a.ko: No such file"));
+}
+
+TEST_CASE("an unverified manifest loads nothing, in either policy", "[hook]") {
+  Boot b;
+  std::string expected;
+  SECTION("edited after signing") {
+    std::string edited = b.manifest_text;
+    edited.replace(edited.find("loaded -"), 8, "added -");
+    WriteText(b.config.manifest, edited);
+    expected = "signature does not match the signed file";
+  }
+  SECTION("signed by another key") {
+    SecretKey other;
+    PublicKey other_pub;
+    GenerateKeyPair(&other_pub, &other);
+    b.sec = other;
+    b.Sign(b.manifest_text);
+    expected = "which is not trusted";
+  }
+  SECTION("truncated signature") {
+    std::string sig = modseal_test::ReadText(b.config.signature);
+    WriteText(b.config.signature, sig.substr(0, sig.size() / 2));
+    expected = "truncated signature file";
+  }
+  SECTION("missing signature") {
+    unlink(b.config.signature.c_str());
+    expected = "No such file or directory";
+  }
+  SECTION("missing public key") {
+    b.config.pubkeys = {b.dir / "absent.pub"};
+    expected = "absent.pub: No such file or directory";
+  }
+  SECTION("manifest for another kernel release") {
+    b.ops.release = "6.1.0-99-cloud-amd64";
+    expected = "manifest is for kernel 6.1.0-28-cloud-amd64, running 6.1.0-99-cloud-amd64";
+  }
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.inserted.empty());
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged(expected));
+
+  FakeKernelOps audit_ops = b.ops;
+  audit_ops.sysctl["kernel/modules_disabled"] = "0";
+  audit_ops.log.clear();
+  b.config.policy = Policy::kAudit;
+  CHECK(RunLoadStage(b.config, audit_ops) == kBootContinues);
+  CHECK(audit_ops.inserted.empty());
+  CHECK(audit_ops.Logged("audit: would fail: "));
+  CHECK(RunLockStage(b.config, audit_ops) == kBootContinues);
+  CHECK(audit_ops.Locked());
+}
+
+TEST_CASE("lock stage: a loaded module not in the manifest is a violation", "[hook]") {
+  Boot b;
+  b.ops.loaded = {"autofs4", "sctp"};
+  CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("FAILED: module sctp is loaded but not in the manifest"));
+  b.config.policy = Policy::kAudit;
+  b.ops.log.clear();
+  CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Logged("audit: would fail: module sctp is loaded but not in the manifest"));
+}
+
+TEST_CASE("lock stage: an unreadable /proc/modules fails closed", "[hook]") {
+  Boot b;
+  b.ops.loaded_list_fails = true;
+  CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.Locked());
+}
+
+TEST_CASE("a seal that does not hold stops the boot even in audit", "[hook]") {
+  Boot b;
+  b.config.policy = Policy::kAudit;
+  SECTION("modules_disabled not writable") {
+    b.ops.unwritable_sysctls.insert("kernel/modules_disabled");
+    CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: cannot set kernel.modules_disabled=1: /proc/sys/kernel/"
+                       "modules_disabled: Permission denied"));
+  }
+  SECTION("modules_disabled reads back 0") {
+    b.ops.modules_disabled_reads_zero = true;
+    CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("kernel.modules_disabled reads back \"0\" after writing 1"));
+  }
+  SECTION("kexec_load_disabled not writable: modules are still locked") {
+    b.ops.unwritable_sysctls.insert("kernel/kexec_load_disabled");
+    CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Locked());
+    CHECK(b.ops.Logged("cannot disable kexec_load"));
+  }
+}
+
+TEST_CASE("audit of a /proc/modules snapshot against a manifest", "[hook]") {
+  Manifest m;
+  m.kernel = "6.1";
+  m.modules = {{"virtio_blk", "b.ko", std::string(64, 'a'), Reason::kLoaded, "", {}}};
+  CHECK(UnlistedLoaded(m, {"virtio_blk", "sctp", "dccp"}) ==
+        std::vector<std::string>{"sctp", "dccp"});
+  CHECK(UnlistedLoaded(m, {"virtio_blk"}).empty());
+}
