@@ -31,6 +31,14 @@ bool ParseLock(std::string_view v, LockPoint* out) {
   return true;
 }
 
+bool ParseOnFailure(std::string_view v, OnFailure* out) {
+  if (v == "poweroff") *out = OnFailure::kPowerOff;
+  else if (v == "halt") *out = OnFailure::kHalt;
+  else if (v == "emergency") *out = OnFailure::kEmergency;
+  else return false;
+  return true;
+}
+
 bool IsAbsolutePath(std::string_view v) {
   return !v.empty() && v.front() == '/' && v.find('\0') == std::string_view::npos;
 }
@@ -94,6 +102,8 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
       ok = ParseLock(value, &config.lock);
     } else if (key == "lock_kexec") {
       ok = ParseBool(value, &config.lock_kexec);
+    } else if (key == "on_failure") {
+      ok = ParseOnFailure(value, &config.on_failure);
     } else if (key == "cmdline_may_weaken") {
       ok = ParseBool(value, &config.cmdline_may_weaken);
     } else {

@@ -10,6 +10,9 @@ namespace modseal {
 
 enum class Policy { kEnforce, kAudit };
 enum class LockPoint { kPrePivot, kEarly };
+// What stopping the boot means: the hook powers off or halts the machine itself, so no
+// init system can ignore it; "emergency" leaves it to dracut's emergency handling.
+enum class OnFailure { kPowerOff, kHalt, kEmergency };
 
 struct HookConfig {
   std::string manifest = "/etc/modseal/modules.manifest";
@@ -20,6 +23,7 @@ struct HookConfig {
   LockPoint lock = LockPoint::kPrePivot;
   bool lock_kexec = true;
   bool cmdline_may_weaken = false;
+  OnFailure on_failure = OnFailure::kPowerOff;
 };
 
 constexpr size_t kHookConfigMaxBytes = 16384;

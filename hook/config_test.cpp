@@ -31,8 +31,10 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.lock == LockPoint::kPrePivot);
   CHECK(c.lock_kexec);
   CHECK_FALSE(c.cmdline_may_weaken);
+  CHECK(c.on_failure == OnFailure::kPowerOff);
   c = Parse("# built by dracut\n\nmanifest=/m\nsignature=/s\npubkey=/a\npubkey=/b\n"
-            "module_root=/r\npolicy=audit\nlock=early\nlock_kexec=no\ncmdline_may_weaken=yes\n");
+            "module_root=/r\npolicy=audit\nlock=early\nlock_kexec=no\ncmdline_may_weaken=yes\n"
+            "on_failure=emergency\n");
   CHECK(c.manifest == "/m");
   CHECK(c.signature == "/s");
   CHECK(c.pubkeys == std::vector<std::string>{"/a", "/b"});
@@ -41,6 +43,7 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.lock == LockPoint::kEarly);
   CHECK_FALSE(c.lock_kexec);
   CHECK(c.cmdline_may_weaken);
+  CHECK(c.on_failure == OnFailure::kEmergency);
 }
 
 TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {

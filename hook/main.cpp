@@ -5,6 +5,8 @@
 #include <cstring>
 #include <sodium.h>
 #include <string>
+#include <sys/reboot.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "file_util.h"
@@ -14,11 +16,21 @@
 namespace {
 
 const char kUsage[] =
-    "usage: modseal-hook [--config FILE] [--cmdline FILE] load|lock\n"
+    "usage: modseal-hook [--config FILE] [--cmdline FILE] load|lock|check-config\n"
     "  load  verify the manifest, load its modules (and lock, with lock=early)\n"
     "  lock  audit loaded modules against the manifest, set modules_disabled=1\n"
+    "  check-config  parse the configuration only (used when the image is built)\n"
     "defaults: --config /etc/modseal/hook.conf --cmdline /proc/cmdline\n"
     "exit: 0 boot continues; 1 boot must stop; 2 usage error\n";
+
+// Fail closed even where the init system would ignore the hook's exit status.
+int StopBoot(modseal::OnFailure how, modseal::KernelOps& ops) {
+  if (how == modseal::OnFailure::kEmergency) return modseal::kStopBoot;
+  ops.Log(how == modseal::OnFailure::kHalt ? "halting" : "powering off");
+  sync();
+  reboot(how == modseal::OnFailure::kHalt ? RB_HALT_SYSTEM : RB_POWER_OFF);
+  return modseal::kStopBoot;  // reboot() failed: the caller still stops the boot
+}
 
 }  // namespace
 
@@ -33,7 +45,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--help" || arg == "-h") {
       fputs(kUsage, stdout);
       return 0;
-    } else if (stage.empty() && (arg == "load" || arg == "lock")) {
+    } else if (stage.empty() && (arg == "load" || arg == "lock" || arg == "check-config")) {
       stage = arg;
     } else {
       fputs(kUsage, stderr);
@@ -44,9 +56,16 @@ int main(int argc, char** argv) {
     fputs(kUsage, stderr);
     return 2;
   }
-  modseal::LinuxKernelOps ops;
   modseal::HookConfig config;
   std::string text, err;
+  if (stage == "check-config") {
+    if (modseal::ReadFileBounded(config_path, modseal::kHookConfigMaxBytes, &text, &err) &&
+        modseal::ParseHookConfig(text, config_path, &config, &err))
+      return 0;
+    fprintf(stderr, "modseal-hook: %s\n", err.c_str());
+    return 2;
+  }
+  modseal::LinuxKernelOps ops;
   if (sodium_init() < 0 ||
       !modseal::ReadFileBounded(config_path, modseal::kHookConfigMaxBytes, &text, &err) ||
       !modseal::ParseHookConfig(text, config_path, &config, &err)) {
@@ -56,7 +75,7 @@ int main(int argc, char** argv) {
     std::string lock_err;
     if (!modseal::Lock(strict, ops, &lock_err)) ops.Log("FAILED: " + lock_err);
     ops.Log("stopping the boot: no usable configuration");
-    return modseal::kStopBoot;
+    return StopBoot(modseal::OnFailure::kPowerOff, ops);
   }
   std::string cmdline;
   if (modseal::ReadFileBounded(cmdline_path, modseal::kCmdlineMaxBytes, &cmdline, &err)) {
@@ -64,6 +83,7 @@ int main(int argc, char** argv) {
     modseal::ApplyCommandLine(cmdline, &config, &notes);
     for (const std::string& note : notes) ops.Log(note);
   }
-  return stage == "load" ? modseal::RunLoadStage(config, ops)
-                         : modseal::RunLockStage(config, ops);
+  int result = stage == "load" ? modseal::RunLoadStage(config, ops)
+                               : modseal::RunLockStage(config, ops);
+  return result == modseal::kStopBoot ? StopBoot(config.on_failure, ops) : result;
 }
