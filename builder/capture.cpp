@@ -91,7 +91,7 @@ class Resolver {
     for (const KmodModule& pre : module.softdeps_pre) {
       // Like modprobe, a softdep that is built in or dropped is simply not loaded.
       if (pre.path.empty() || dropped_.count(pre.name)) continue;
-      entry.deps.push_back(pre.name);
+      entry.softdeps.push_back(pre.name);
       queue_.push_back({pre.name, Reason::kSoftdepOf, module.name});
     }
     entries_[module.name] = std::move(entry);

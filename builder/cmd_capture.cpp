@@ -62,6 +62,7 @@ int RunMerge(const MergeArgs& args) {
         have.reason_module = e.reason_module;
       }
       have.deps.insert(have.deps.end(), e.deps.begin(), e.deps.end());
+      have.softdeps.insert(have.softdeps.end(), e.softdeps.begin(), e.softdeps.end());
     }
   }
   for (auto& [name, entry] : by_name) merged.modules.push_back(std::move(entry.first));

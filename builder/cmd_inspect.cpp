@@ -9,17 +9,11 @@
 namespace modseal {
 namespace {
 
-std::string DepsText(const ModuleEntry& m) {
-  if (m.deps.empty()) return "-";
-  std::string s;
-  for (const std::string& d : m.deps) s += (s.empty() ? "" : ",") + d;
-  return s;
-}
-
 std::string ModuleJson(const ModuleEntry& m) {
   return "{\"name\":" + JsonString(m.name) + ",\"path\":" + JsonString(m.path) +
          ",\"sha256\":" + JsonString(m.sha256) + ",\"reason\":" + JsonString(ReasonText(m)) +
-         ",\"deps\":" + JsonStringArray(m.deps) + "}";
+         ",\"deps\":" + JsonStringArray(m.deps) +
+         ",\"softdeps\":" + JsonStringArray(m.softdeps) + "}";
 }
 
 }  // namespace
@@ -46,7 +40,7 @@ int RunShow(const std::string& path, bool json) {
     const ModuleEntry& e = m.modules[i];
     printf("%4zu  %-*s  %-*s  %.12s  %s\n", i + 1, int(name_w), e.name.c_str(), int(why_w),
            ReasonText(e).c_str(), e.sha256.c_str(), e.path.c_str());
-    if (!e.deps.empty())
+    if (!e.deps.empty() || !e.softdeps.empty())
       printf("%4s  %-*s  %-*s  %12s  after: %s\n", "", int(name_w), "", int(why_w), "", "",
              DepsText(e).c_str());
   }

@@ -10,6 +10,18 @@
 namespace modseal {
 namespace {
 
+// Everything a module is loaded after: hard dependencies and softdeps alike.
+std::vector<std::string> LoadAfter(const ModuleEntry& m) {
+  std::vector<std::string> all = m.deps;
+  all.insert(all.end(), m.softdeps.begin(), m.softdeps.end());
+  return all;
+}
+
+void SortUnique(std::vector<std::string>* names) {
+  std::sort(names->begin(), names->end());
+  names->erase(std::unique(names->begin(), names->end()), names->end());
+}
+
 constexpr std::string_view kHeaderPrefix = "modseal-manifest ";
 constexpr std::string_view kKernelPrefix = "kernel ";
 constexpr std::string_view kModulePrefix = "module ";
@@ -129,14 +141,19 @@ class LineParser {
 
   bool ParseDeps(size_t line, std::string_view deps, ModuleEntry* entry) {
     entry->deps.clear();
+    entry->softdeps.clear();
     if (deps == "-") return true;
-    for (std::string_view dep : SplitOn(deps, ',')) {
+    std::string_view previous;
+    for (std::string_view token : SplitOn(deps, ',')) {
+      const bool soft = token.substr(0, 4) == "pre:";
+      std::string_view dep = soft ? token.substr(4) : token;
       if (!IsValidModuleName(dep) || dep.find('-') != std::string_view::npos)
-        return Fail(line, "invalid dependency name \"" + std::string(dep) + "\"");
-      if (!entry->deps.empty() && !(entry->deps.back() < dep))
-        return Fail(line, "dependencies must be sorted and unique (\"" + std::string(dep) +
-                              "\" after \"" + entry->deps.back() + "\")");
-      entry->deps.emplace_back(dep);
+        return Fail(line, "invalid dependency name \"" + std::string(token) + "\"");
+      if (!previous.empty() && !(previous < dep))
+        return Fail(line, "dependencies must be sorted by name and unique (\"" +
+                              std::string(dep) + "\" after \"" + std::string(previous) + "\")");
+      previous = dep;
+      (soft ? entry->softdeps : entry->deps).emplace_back(dep);
     }
     return true;
   }
@@ -153,7 +170,7 @@ bool CanonicalOrder(const std::vector<ModuleEntry>& modules, std::vector<size_t>
   std::vector<size_t> pending(modules.size(), 0);
   std::vector<std::vector<size_t>> dependents(modules.size());
   for (size_t i = 0; i < modules.size(); ++i) {
-    for (const std::string& dep : modules[i].deps) {
+    for (const std::string& dep : LoadAfter(modules[i])) {
       auto it = index.find(dep);
       if (it == index.end()) {
         *err = "module " + modules[i].name + " depends on " + dep + ", which is not listed";
@@ -185,11 +202,8 @@ bool CanonicalOrder(const std::vector<ModuleEntry>& modules, std::vector<size_t>
 }
 
 std::string ModuleLine(const ModuleEntry& m) {
-  std::string line = "module " + m.name + " " + m.path + " sha256:" + m.sha256 + " " +
-                     ReasonText(m) + " ";
-  if (m.deps.empty()) return line + "-";
-  for (size_t i = 0; i < m.deps.size(); ++i) line += (i ? "," : "") + m.deps[i];
-  return line;
+  return "module " + m.name + " " + m.path + " sha256:" + m.sha256 + " " + ReasonText(m) +
+         " " + DepsText(m);
 }
 
 }  // namespace
@@ -228,6 +242,18 @@ bool IsValidModulePath(std::string_view path) {
   for (std::string_view ext : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"})
     if (path.size() > ext.size() && path.substr(path.size() - ext.size()) == ext) return true;
   return false;
+}
+
+std::string DepsText(const ModuleEntry& entry) {
+  std::vector<std::pair<std::string, bool>> tokens;  // name, soft
+  for (const std::string& d : entry.deps) tokens.push_back({d, false});
+  for (const std::string& d : entry.softdeps) tokens.push_back({d, true});
+  if (tokens.empty()) return "-";
+  std::sort(tokens.begin(), tokens.end());
+  std::string text;
+  for (const auto& [name, soft] : tokens)
+    text += (text.empty() ? "" : ",") + std::string(soft ? "pre:" : "") + name;
+  return text;
 }
 
 std::string ReasonText(const ModuleEntry& entry) {
@@ -282,7 +308,7 @@ bool ParseManifest(std::string_view text, const std::string& filename, Manifest*
     if (dup != seen.end())
       return parser.Fail(line_no, "duplicate module \"" + entry.name + "\" (first on line " +
                                       std::to_string(dup->second) + ")");
-    for (const std::string& dep : entry.deps) {
+    for (const std::string& dep : LoadAfter(entry)) {
       if (dep == key)
         return parser.Fail(line_no, "module " + entry.name + " depends on itself");
       if (!seen.count(dep))
@@ -321,8 +347,13 @@ bool LoadManifest(const std::string& path, Manifest* out, std::string* err) {
 
 bool Canonicalize(Manifest* manifest, std::string* err) {
   for (ModuleEntry& m : manifest->modules) {
-    std::sort(m.deps.begin(), m.deps.end());
-    m.deps.erase(std::unique(m.deps.begin(), m.deps.end()), m.deps.end());
+    SortUnique(&m.deps);
+    SortUnique(&m.softdeps);
+    // A module that is both a hard and a soft dependency is a hard one.
+    std::vector<std::string> soft_only;
+    std::set_difference(m.softdeps.begin(), m.softdeps.end(), m.deps.begin(), m.deps.end(),
+                        std::back_inserter(soft_only));
+    m.softdeps = std::move(soft_only);
   }
   std::vector<size_t> order;
   if (!CanonicalOrder(manifest->modules, &order, err)) return false;

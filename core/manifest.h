@@ -30,7 +30,11 @@ struct ModuleEntry {
   std::string sha256;  // lower-case hex of the file as installed
   Reason reason = Reason::kLoaded;
   std::string reason_module;      // the X of needed-by:X / softdep-of:X
-  std::vector<std::string> deps;  // listed modules that must be loaded first, sorted
+  std::vector<std::string> deps;      // hard dependencies (modules.dep), sorted
+  // pre: softdeps that are not also hard deps, sorted. Loaded first when they load at all:
+  // like modprobe, a softdep that fails (crc32c_intel without SSE4.2) does not hold its
+  // user back. Written "pre:NAME" among the deps.
+  std::vector<std::string> softdeps;
 };
 
 struct Manifest {
@@ -54,6 +58,9 @@ bool Canonicalize(Manifest* manifest, std::string* err);
 std::string SerializeManifest(const Manifest& manifest);
 
 std::string ReasonText(const ModuleEntry& entry);
+
+// The DEPS field: "-" or every dependency by name, softdeps written "pre:NAME".
+std::string DepsText(const ModuleEntry& entry);
 
 // Module names compare equal with '-' and '_' exchanged, as the kernel treats them.
 std::string NormalizeModuleName(std::string_view name);

@@ -45,6 +45,32 @@ TEST_CASE("canonical manifest parses and serializes to the same bytes", "[manife
   CHECK(m.Find("virtio-blk") == &m.modules[3]);
 }
 
+TEST_CASE("softdeps are written pre:NAME among the deps, sorted by name", "[manifest]") {
+  const std::string text = kHeader + Line("crc32c_generic", "softdep-of:ext4") +
+                           Line("crc32c_intel", "softdep-of:ext4") + Line("mbcache") +
+                           Line("ext4", "loaded", "pre:crc32c_generic,pre:crc32c_intel,mbcache");
+  Manifest m;
+  std::string err;
+  REQUIRE(ParseManifest(text, "m", &m, &err));
+  CHECK(m.modules[3].deps == std::vector<std::string>{"mbcache"});
+  CHECK(m.modules[3].softdeps == std::vector<std::string>{"crc32c_generic", "crc32c_intel"});
+  CHECK(SerializeManifest(m) == text);
+}
+
+TEST_CASE("Canonicalize: a dependency both hard and soft is hard", "[manifest]") {
+  Manifest m;
+  m.kernel = "6.1.0";
+  ModuleEntry user{"user", "kernel/u.ko", kHash, Reason::kLoaded, "", {"b"}, {"b", "a", "a"}};
+  m.modules = {user,
+               {"b", "kernel/b.ko", kHash, Reason::kNeededBy, "user", {}, {}},
+               {"a", "kernel/a.ko", kHash, Reason::kSoftdepOf, "user", {}, {}}};
+  std::string err;
+  REQUIRE(Canonicalize(&m, &err));
+  CHECK(m.modules[2].name == "user");
+  CHECK(m.modules[2].softdeps == std::vector<std::string>{"a"});
+  CHECK(DepsText(m.modules[2]) == "pre:a,b");
+}
+
 TEST_CASE("a manifest without modules is valid", "[manifest]") {
   Manifest m;
   std::string err;
@@ -55,10 +81,10 @@ TEST_CASE("a manifest without modules is valid", "[manifest]") {
 TEST_CASE("Canonicalize orders by dependencies, ties by name", "[manifest]") {
   Manifest m;
   m.kernel = "6.1.0";
-  m.modules = {{"virtio_blk", "kernel/b.ko", kHash, Reason::kLoaded, "", {"virtio_ring", "virtio"}},
-               {"virtio", "kernel/v.ko", kHash, Reason::kNeededBy, "virtio_blk", {"virtio_ring"}},
-               {"autofs4", "kernel/a.ko", kHash, Reason::kLoaded, "", {}},
-               {"virtio_ring", "kernel/r.ko", kHash, Reason::kNeededBy, "virtio_blk", {}}};
+  m.modules = {{"virtio_blk", "kernel/b.ko", kHash, Reason::kLoaded, "", {"virtio_ring", "virtio"}, {}},
+               {"virtio", "kernel/v.ko", kHash, Reason::kNeededBy, "virtio_blk", {"virtio_ring"}, {}},
+               {"autofs4", "kernel/a.ko", kHash, Reason::kLoaded, "", {}, {}},
+               {"virtio_ring", "kernel/r.ko", kHash, Reason::kNeededBy, "virtio_blk", {}, {}}};
   std::string err;
   REQUIRE(Canonicalize(&m, &err));
   std::vector<std::string> order;
@@ -72,9 +98,9 @@ TEST_CASE("Canonicalize orders by dependencies, ties by name", "[manifest]") {
 TEST_CASE("Canonicalize names the modules of a cycle", "[manifest]") {
   Manifest m;
   m.kernel = "6.1.0";
-  m.modules = {{"a", "kernel/a.ko", kHash, Reason::kLoaded, "", {"b"}},
-               {"b", "kernel/b.ko", kHash, Reason::kLoaded, "", {"a"}},
-               {"c", "kernel/c.ko", kHash, Reason::kLoaded, "", {}}};
+  m.modules = {{"a", "kernel/a.ko", kHash, Reason::kLoaded, "", {"b"}, {}},
+               {"b", "kernel/b.ko", kHash, Reason::kLoaded, "", {"a"}, {}},
+               {"c", "kernel/c.ko", kHash, Reason::kLoaded, "", {}, {}}};
   std::string err;
   CHECK_FALSE(Canonicalize(&m, &err));
   CHECK(err == "dependency cycle among: a, b");
@@ -111,7 +137,14 @@ TEST_CASE("parser rejects each malformed input with file:line and the problem", 
       {kHeader + Line("a", "needed-by:zz"), "m:3: reason names module \"zz\", which is not listed"},
       {kHeader + Line("a", "loaded", "b"), "m:3: dependency \"b\" of a is not listed before it"},
       {kHeader + Line("b") + Line("a", "loaded", "b,b"),
-       "m:4: dependencies must be sorted and unique"},
+       "m:4: dependencies must be sorted by name and unique"},
+      {kHeader + Line("a") + Line("b") + Line("c", "loaded", "pre:b,a"),
+       "m:5: dependencies must be sorted by name and unique (\"a\" after \"b\")"},
+      {kHeader + Line("a") + Line("c", "loaded", "a,pre:a"),
+       "m:4: dependencies must be sorted by name and unique"},
+      {kHeader + Line("a", "loaded", "pre:"), "m:3: invalid dependency name \"pre:\""},
+      {kHeader + Line("a", "loaded", "post:b"), "m:3: invalid dependency name \"post:b\""},
+      {kHeader + Line("a", "loaded", "pre:b"), "m:3: dependency \"b\" of a is not listed"},
       {kHeader + Line("a", "loaded", "a"), "m:3: module a depends on itself"},
       {kHeader + Line("b") + Line("a"), "m:3: module b is out of canonical order (expected a here)"},
       {kHeader + "module  a kernel/a.ko sha256:" + kHash + " loaded -\n",

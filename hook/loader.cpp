@@ -19,11 +19,22 @@ void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& wha
           what);
 }
 
+// The console line tests and operators read to know the seal holds.
+bool LockAndReport(const HookConfig& config, KernelOps& ops) {
+  std::string err;
+  if (!Lock(config, ops, &err)) {
+    ops.Log("FAILED: " + err);
+    return false;
+  }
+  ops.Log(std::string("locked: kernel.modules_disabled=1") +
+          (config.lock_kexec ? ", kernel.kexec_load_disabled=1" : ""));
+  return true;
+}
+
 // Enforce: a failure locks at once and stops the boot. Audit: the boot goes on.
 int Finish(const HookConfig& config, KernelOps& ops, bool failed) {
   if (!failed || config.policy == Policy::kAudit) return kBootContinues;
-  std::string err;
-  if (!Lock(config, ops, &err)) ops.Log("FAILED: " + err);
+  LockAndReport(config, ops);
   ops.Log("stopping the boot (policy enforce)");
   return kStopBoot;
 }
@@ -59,7 +70,8 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
     for (const std::string& dep : m.deps)
       if (not_loaded.count(dep)) missing_dep = dep;
     if (!missing_dep.empty()) {
-      // A dependency that was skipped (absent hardware) takes its users with it.
+      // A hard dependency that was skipped (absent hardware) takes its users with it; a
+      // softdep does not, as with modprobe.
       not_loaded[m.name] = "dependency " + missing_dep + " not loaded";
       ++counts.skipped;
       ops.Log("skipped " + m.name + ": " + not_loaded[m.name]);
@@ -135,9 +147,8 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
     LogFailure(ops, config, err);
     // Nothing from an unverified list is loaded, whatever the policy.
     ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (manifest not verified)");
-    if (config.policy == Policy::kAudit && config.lock == LockPoint::kEarly &&
-        !Lock(config, ops, &err))
-      ops.Log("audit: lock failed: " + err);
+    if (config.policy == Policy::kAudit && config.lock == LockPoint::kEarly)
+      LockAndReport(config, ops);
     return Finish(config, ops, true);
   }
   std::vector<std::string> failures;
@@ -171,15 +182,14 @@ int RunLockStage(const HookConfig& config, KernelOps& ops) {
       failed = true;
     }
   }
-  if (!Lock(config, ops, &err)) {
-    ops.Log("FAILED: " + err);
+  if (!LockAndReport(config, ops)) {
     // A lock that does not hold is never acceptable, in either policy.
     ops.Log("stopping the boot: the seal could not be set");
     return kStopBoot;
   }
-  ops.Log(std::string("locked: kernel.modules_disabled=1") +
-          (config.lock_kexec ? ", kernel.kexec_load_disabled=1" : ""));
-  return Finish(config, ops, failed);
+  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
+  ops.Log("stopping the boot (policy enforce)");
+  return kStopBoot;
 }
 
 }  // namespace modseal

@@ -1,5 +1,6 @@
 #include "loader.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
@@ -113,6 +114,20 @@ TEST_CASE("absent hardware is a logged skip that takes its users along", "[hook]
   CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
 }
 
+TEST_CASE("a softdep that does not load does not hold its user back", "[hook]") {
+  // ext4's "softdep pre: crc32c" lists crc32c_intel, which has no device without SSE4.2.
+  Boot b;
+  b.ops.files[kRoot + "/ci.ko"] = "crc32c_intel bytes";
+  b.ops.files[kRoot + "/e.ko"] = "ext4 bytes";
+  b.Sign("modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n" +
+         b.Line("crc32c_intel", "ci.ko", "softdep-of:ext4", "-") +
+         b.Line("ext4", "e.ko", "loaded", "pre:crc32c_intel"));
+  b.ops.insert_result[kRoot + "/ci.ko"] = -ENODEV;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.Inserted() == std::vector<std::string>{"ci.ko", "e.ko"});
+  CHECK(b.ops.Logged("summary: loaded 1, already 0, skipped 1, failed 0 of 2"));
+}
+
 TEST_CASE("enforce: a failed insert locks at once and stops the boot", "[hook]") {
   Boot b;
   b.ops.insert_result[kRoot + "/a.ko"] = -EINVAL;
@@ -120,6 +135,7 @@ TEST_CASE("enforce: a failed insert locks at once and stops the boot", "[hook]")
   CHECK(b.Inserted() == std::vector<std::string>{"a.ko"});  // nothing after the failure
   CHECK(b.ops.Locked());
   CHECK(b.ops.Logged("FAILED: autofs4: insert failed: Invalid argument"));
+  CHECK(b.ops.Logged("locked: kernel.modules_disabled=1, kernel.kexec_load_disabled=1"));
   CHECK(b.ops.Logged("stopping the boot (policy enforce)"));
 }
 
@@ -209,6 +225,8 @@ TEST_CASE("lock stage: a loaded module not in the manifest is a violation", "[ho
   CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
   CHECK(b.ops.Locked());
   CHECK(b.ops.Logged("FAILED: module sctp is loaded but not in the manifest"));
+  CHECK(std::count(b.ops.log.begin(), b.ops.log.end(),
+                   "locked: kernel.modules_disabled=1, kernel.kexec_load_disabled=1") == 1);
   b.config.policy = Policy::kAudit;
   b.ops.log.clear();
   CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
@@ -247,7 +265,7 @@ TEST_CASE("a seal that does not hold stops the boot even in audit", "[hook]") {
 TEST_CASE("audit of a /proc/modules snapshot against a manifest", "[hook]") {
   Manifest m;
   m.kernel = "6.1";
-  m.modules = {{"virtio_blk", "b.ko", std::string(64, 'a'), Reason::kLoaded, "", {}}};
+  m.modules = {{"virtio_blk", "b.ko", std::string(64, 'a'), Reason::kLoaded, "", {}, {}}};
   CHECK(UnlistedLoaded(m, {"virtio_blk", "sctp", "dccp"}) ==
         std::vector<std::string>{"sctp", "dccp"});
   CHECK(UnlistedLoaded(m, {"virtio_blk"}).empty());
