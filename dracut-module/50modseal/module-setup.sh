@@ -51,14 +51,46 @@ modseal_verify() {
     [[ $_kver == "$kernel" ]] || modseal_die "$modseal_manifest is for kernel $_kver, this image is for $kernel"
 }
 
+# Module names listed in the manifest, one per line.
+modseal_listed_names() {
+    sed -n 's/^module \([^ ]*\) .*/\1/p' "$modseal_manifest"
+}
+
+# Modules that dracut modules ordered before us put in (00systemd adds autofs4, ipv6, ...)
+# but the manifest does not list: they could only ever be loaded as a violation.
+modseal_prune_unlisted() {
+    local _listed _f _rel
+    _listed=$(sed -n 's/^module [^ ]* \([^ ]*\) .*/\1/p' "$modseal_manifest")
+    while IFS= read -r -d '' _f; do
+        _rel=${_f#*/lib/modules/"$kernel"/}
+        if ! grep -qxF -- "$_rel" <<< "$_listed"; then
+            dinfo "modseal: leaving out $_rel (not in the manifest)"
+            rm -f -- "$_f"
+        fi
+    done < <(find "$initdir" -path "*/lib/modules/$kernel/*" -name '*.ko*' -type f -print0)
+}
+
+# Modules ordered after us (99fs-lib adds crc32c, 90kernel-modules a whole set) and
+# --add-drivers come later: dracut's own omit_drivers, which this build's later instmods
+# calls honour, keeps every module the manifest does not list out of the image.
+modseal_omit_unlisted() {
+    local _omit
+    _omit=$(sed -e 's/:.*//' -e 's|.*/||' -e 's/\.ko.*//' -e 's/-/_/g' "$srcmods/modules.dep" \
+        | LC_ALL=C sort -u | grep -vxF -f <(modseal_listed_names; echo) | paste -sd'|')
+    [[ -n $_omit ]] || return 0
+    omit_drivers="${omit_drivers:+$omit_drivers|}^($_omit)\$"
+}
+
 # called by dracut
 installkernel() {
     modseal_verify
     local _mods
-    _mods=$(sed -n 's/^module \([^ ]*\) .*/\1/p' "$modseal_manifest")
-    [[ -z $_mods ]] && return 0
+    _mods=$(modseal_listed_names)
     # shellcheck disable=SC2086
-    hostonly='' instmods $_mods
+    [[ -z $_mods ]] || hostonly='' instmods $_mods
+    # instmods also follows post: softdeps, which the manifest leaves out.
+    modseal_prune_unlisted
+    modseal_omit_unlisted
 }
 
 # called by dracut
@@ -88,8 +120,14 @@ install() {
     "${modseal_hook_binary:-modseal-hook}" --config "$_conf" check-config \
         || modseal_die "invalid settings in dracut.conf.d (see above)"
 
-    # Load before udev starts, so udev's coldplug finds the drivers already there.
-    inst_hook pre-udev 01 "$moddir/modseal-load.sh"
-    # The lock is also taken at pre-pivot when lock=early: setting it twice is harmless.
-    inst_hook pre-pivot 90 "$moddir/modseal-lock.sh"
+    # Load before udev starts, so udev's coldplug finds the drivers already there. The
+    # lock is also taken at pre-pivot when lock=early: setting it twice is harmless.
+    if dracut_module_included "systemd"; then
+        inst_simple "$moddir/modseal-load.service" "$systemdsystemunitdir/modseal-load.service"
+        inst_simple "$moddir/modseal-lock.service" "$systemdsystemunitdir/modseal-lock.service"
+        $SYSTEMCTL -q --root "$initdir" enable modseal-load.service modseal-lock.service
+    else
+        inst_hook pre-udev 01 "$moddir/modseal-load.sh"
+        inst_hook pre-pivot 90 "$moddir/modseal-lock.sh"
+    fi
 }
