@@ -1,0 +1,274 @@
+# Shared by the QEMU boot tests and scripts/demo: disks, dracut images, boots, assertions.
+# Sourced; expects MODSEAL_BUILD (the CMake build tree). Every artefact lives under
+# $MODSEAL_BUILD/qemu, every boot log under $MODSEAL_BUILD/qemu/logs.
+
+set -euo pipefail
+shopt -s inherit_errexit
+
+QT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+QT_TOP=$(cd "$QT_SRC/.." && pwd)
+: "${MODSEAL_BUILD:?set MODSEAL_BUILD to the build tree}"
+MODSEAL_BUILD=$(cd "$MODSEAL_BUILD" && pwd)
+QT_WORK=$MODSEAL_BUILD/qemu
+QT_LOGS=$QT_WORK/logs
+MODSEAL=${MODSEAL:-$MODSEAL_BUILD/builder/modseal}
+MODSEAL_HOOK=${MODSEAL_HOOK:-$MODSEAL_BUILD/hook/modseal-hook}
+QT_BOOT_TIMEOUT=${QT_BOOT_TIMEOUT:-240}
+mkdir -p "$QT_WORK" "$QT_LOGS"
+
+qt_fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# Runs "$@" while holding a lock named $1, so parallel tests build a shared artefact once.
+qt_locked() {
+  local name=$1
+  shift
+  mkdir -p "$QT_WORK/locks"
+  (
+    flock 9
+    "$@"
+  ) 9>"$QT_WORK/locks/$name"
+}
+
+# Sets KROOT and KVER for a kernel flavour (cloud or generic), fetched under the build tree.
+qt_kernel() {
+  local out
+  KFLAVOUR=$1
+  out=$(qt_locked "kernel-$1" "$QT_TOP/scripts/fetch-kernel" "$1" "$MODSEAL_BUILD/kernels")
+  KROOT=${out% *}
+  KVER=${out##* }
+}
+
+# dracut reads modules from dracutbasedir: a farm of links to the installed dracut plus
+# this repository's module, so tests never need `cmake --install`.
+qt_dracut_base() {
+  local base=$QT_WORK/dracut-base
+  if [ ! -e "$base/.done" ]; then
+    rm -rf "$base"
+    mkdir -p "$base/modules.d"
+    local f
+    for f in /usr/lib/dracut/*; do
+      [ "$(basename "$f")" = modules.d ] || ln -s "$f" "$base/"
+    done
+    for f in /usr/lib/dracut/modules.d/*; do ln -s "$f" "$base/modules.d/"; done
+    ln -s "$QT_TOP/dracut-module/50modseal" "$base/modules.d/50modseal"
+    touch "$base/.done"
+  fi
+  echo "$base"
+}
+
+# Copies a host binary and the shared libraries it needs into a root directory.
+qt_install_binary() {
+  local root=$1 bin=$2 dest=$3 lib
+  install -D -m 0755 "$bin" "$root$dest"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    [ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+  done
+}
+
+# The real root every guest boots into: busybox-static, kmod's tools, modseal, and an init
+# that runs the test named by modseal_test= and powers off. One image serves every kernel;
+# boots use it with snapshot=on, so it is never changed.
+qt_make_root_disk() {
+  local img=$QT_WORK/root.img
+  local stamp="$(sha256sum "$QT_SRC/guest-init" "$MODSEAL" | sha256sum)"
+  if [ -e "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  local dir=$QT_WORK/rootfs
+  rm -rf "$dir"
+  mkdir -p "$dir"/{bin,sbin,dev,proc,sys,run,tmp,root,etc,lib/modules,out}
+  install -m 0755 /bin/busybox "$dir/bin/busybox"
+  local applet
+  for applet in $(/bin/busybox --list); do
+    [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
+  done
+  rm -f "$dir/bin/modprobe" "$dir/bin/insmod" "$dir/bin/lsmod" "$dir/bin/rmmod"
+  qt_install_binary "$dir" "$(command -v kmod)" /sbin/kmod
+  for applet in modprobe insmod lsmod rmmod modinfo; do ln -s kmod "$dir/sbin/$applet"; done
+  qt_install_binary "$dir" "$MODSEAL" /usr/bin/modseal
+  install -m 0755 "$QT_SRC/guest-init" "$dir/sbin/init"
+  # systemd's switch-root refuses a root without os-release.
+  printf 'ID=modseal-test\nNAME="modseal test guest"\n' >"$dir/etc/os-release"
+  rm -f "$img.tmp"
+  mke2fs -q -t ext4 -d "$dir" "$img.tmp" 128M >/dev/null
+  mv "$img.tmp" "$img"
+  echo "$stamp" >"$img.stamp"
+}
+
+# A read-only disk with the kernel's module tree, mounted on /lib/modules in the guest, so
+# the guest can be a reference host (capture) and can try modprobe/insmod after the lock.
+qt_make_modules_disk() {
+  local img=$QT_WORK/$1/modules.img
+  [ -e "$img" ] && return 0
+  mkdir -p "$QT_WORK/$1"
+  local mb
+  mb=$(du -sm "$KROOT/lib/modules" | cut -f1)
+  rm -f "$img.tmp"
+  mke2fs -q -t ext4 -d "$KROOT/lib/modules" "$img.tmp" "$((mb * 5 / 4 + 32))M" >/dev/null
+  mv "$img.tmp" "$img"
+}
+
+# The signing key the tests trust, and a second one they do not.
+qt_make_keys() {
+  local dir=$QT_WORK/keys
+  [ -e "$dir/other.pub" ] && return 0
+  mkdir -p "$dir"
+  "$MODSEAL" keygen -o "$dir/test" >/dev/null
+  "$MODSEAL" keygen -o "$dir/other" >/dev/null
+}
+
+# Writes the dracut.conf.d drop-in for an image: "key=value" arguments override defaults.
+qt_dracut_conf() {
+  local confdir=$1 manifest=$2
+  shift 2
+  mkdir -p "$confdir"
+  {
+    echo "modseal_manifest=$manifest"
+    echo "modseal_pubkeys=\"$QT_WORK/keys/test.pub\""
+    echo "modseal_hook_binary=$MODSEAL_HOOK"
+    echo "modseal_builder_binary=$MODSEAL"
+    local kv
+    for kv in "$@"; do echo "modseal_$kv"; done
+  } >"$confdir/50-modseal.conf"
+}
+
+# qt_build_initrd OUT FLAVOUR(shell|systemd) [--plain] [conf key=value...]
+# An uncompressed image (fast to build and to append to) from the extracted kernel tree.
+# --plain leaves modseal out and adds the drivers the guest needs: the unsealed reference
+# host. Otherwise the image is sealed with the flavour's signed manifest.
+qt_build_initrd() {
+  local out=$1 flavour=$2
+  shift 2
+  local modules="bash base rootfs-block udev-rules"
+  [ "$flavour" = systemd ] && modules="$modules systemd systemd-initrd dracut-systemd"
+  local extra=()
+  local confdir=$out.conf.d
+  rm -rf "$confdir"
+  mkdir -p "$confdir"
+  if [ "${1:-}" = --plain ]; then
+    shift
+    extra=(--drivers "virtio_pci virtio_blk ext4")
+  else
+    modules="$modules modseal"
+    qt_dracut_conf "$confdir" "$QT_WORK/$KFLAVOUR/guest.manifest" "$@"
+  fi
+  local log=$out.dracut.log
+  if ! dracut --force --quiet --no-hostonly --no-early-microcode --no-compress \
+      --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
+      --confdir "$confdir" --conf /dev/null -m "$modules" "${extra[@]}" \
+      "$out.tmp" >"$log" 2>&1 </dev/null; then
+    cat "$log" >&2
+    rm -f "$out.tmp"
+    return 1
+  fi
+  mv "$out.tmp" "$out"
+}
+
+# Variant images are shared by tests: built once under a lock, rebuilt when the dracut
+# module, the hook, the manifest or the settings change.
+qt_image() {
+  local name=$1
+  shift
+  local out=$QT_WORK/$KFLAVOUR/images/$name.img
+  mkdir -p "$(dirname "$out")"
+  local stamp
+  local inputs=("$QT_TOP"/dracut-module/50modseal/* "$MODSEAL_HOOK")
+  [ "${2:-}" = --plain ] || inputs+=("$QT_WORK/$KFLAVOUR/guest.manifest")
+  stamp=$({ echo "$*"; cat "${inputs[@]}"; } | sha256sum)
+  DRACUT_BASE=$(qt_dracut_base)
+  qt_locked "image-$KFLAVOUR-$name" qt_build_initrd_once "$out" "$stamp" "$@"
+  echo "$out"
+}
+
+qt_build_initrd_once() {
+  local out=$1 stamp=$2
+  shift 2
+  [ -e "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+  rm -f "$out" "$out.stamp"
+  dracutbasedir=$DRACUT_BASE qt_build_initrd "$out" "$@" >&2
+  echo "$stamp" >"$out.stamp"
+}
+
+# Everything the boots share: keys, the real root disk, the kernel's module disk.
+qt_prepare() {
+  qt_locked keys qt_make_keys
+  qt_locked root-disk qt_make_root_disk
+  qt_locked "modules-$KFLAVOUR" qt_make_modules_disk "$KFLAVOUR"
+}
+
+# qt_tamper IN OUT DIR: appends DIR as a second cpio archive. The kernel unpacks archives
+# in order and a later file replaces an earlier one, so this edits an image after dracut
+# built it (dracut rightly refuses to build a tampered one), without unpacking anything.
+qt_tamper() {
+  local in=$1 out=$2 dir=$3
+  cp "$in" "$out.tmp"
+  (cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >>"$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+# qt_boot NAME INITRD TEST [kernel args...]: boots the guest, console to logs/NAME.log.
+# TEST is what the real root's init does: capture, probe or nothing.
+qt_boot() {
+  local name=$1 initrd=$2 test=$3
+  shift 3
+  local log=$QT_LOGS/$name.log
+  local drives=(
+    -drive "file=$QT_WORK/root.img,if=virtio,format=raw,snapshot=on"
+    -drive "file=$QT_WORK/$KFLAVOUR/modules.img,if=virtio,format=raw,readonly=on"
+  )
+  if [ "$test" = capture ]; then
+    QT_OUT=$QT_WORK/$KFLAVOUR/out-$name.img
+    rm -f "$QT_OUT"
+    truncate -s 4M "$QT_OUT"
+    drives+=(-drive "file=$QT_OUT,if=virtio,format=raw")
+  fi
+  local rc=0
+  local start=$SECONDS
+  timeout --foreground -k 5 "$QT_BOOT_TIMEOUT" qemu-system-x86_64 -m 512 -nographic \
+    -no-reboot -nodefaults -serial stdio -kernel "$KROOT/boot/vmlinuz-$KVER" \
+    -initrd "$initrd" "${drives[@]}" \
+    -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 rd.shell=0 rd.emergency=poweroff rd.retry=5 rd.timeout=30 modseal_test=$test $*" \
+    </dev/null >"$log" 2>&1 || rc=$?
+  # Strip carriage returns and escape codes so the log reads (and greps) as text.
+  sed -i 's/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g' "$log"
+  echo "boot $name: $((SECONDS - start)) s, qemu exit $rc, log $log"
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    qt_fail "boot $name hit the ${QT_BOOT_TIMEOUT}s timeout; log: $log"
+  fi
+  QT_LOG=$log
+}
+
+# Assertions on the last boot's console log.
+qt_expect() {
+  grep -aqF -- "$1" "$QT_LOG" || qt_fail "expected \"$1\" on the console; log: $QT_LOG"
+}
+
+qt_expect_not() {
+  ! grep -aqF -- "$1" "$QT_LOG" || qt_fail "did not expect \"$1\" on the console; log: $QT_LOG"
+}
+
+# The value the guest printed as "MODSEAL-TEST key=value".
+qt_marker() {
+  grep -a "^MODSEAL-TEST $1=" "$QT_LOG" | tail -n 1 | cut -d= -f2-
+}
+
+qt_expect_marker() {
+  local got
+  got=$(qt_marker "$1")
+  [ "$got" = "$2" ] || qt_fail "guest reported $1=\"$got\", expected \"$2\"; log: $QT_LOG"
+}
+
+# Module names listed in a manifest, sorted, comma-joined (the guest prints /proc/modules so).
+qt_manifest_names() {
+  sed -n 's/^module \([^ ]*\) .*/\1/p' "$1" | LC_ALL=C sort | paste -sd, -
+}
+
+# $1 appears on the console before $2 does.
+qt_expect_before() {
+  local a b
+  a=$(grep -anF -m1 -- "$1" "$QT_LOG" | cut -d: -f1)
+  b=$(grep -anF -m1 -- "$2" "$QT_LOG" | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] ||
+    qt_fail "expected \"$1\" before \"$2\" on the console; log: $QT_LOG"
+}
