@@ -9,7 +9,9 @@ QT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 QT_TOP=$(cd "$QT_SRC/.." && pwd)
 : "${MODSEAL_BUILD:?set MODSEAL_BUILD to the build tree}"
 MODSEAL_BUILD=$(cd "$MODSEAL_BUILD" && pwd)
-QT_WORK=$MODSEAL_BUILD/qemu
+QT_WORK=${QT_WORK:-$MODSEAL_BUILD/qemu}
+# The key images trust; qt_make_keys also makes "other", which they do not.
+QT_KEY=${QT_KEY:-$QT_WORK/keys/test}
 QT_LOGS=$QT_WORK/logs
 MODSEAL=${MODSEAL:-$MODSEAL_BUILD/builder/modseal}
 MODSEAL_HOOK=${MODSEAL_HOOK:-$MODSEAL_BUILD/hook/modseal-hook}
@@ -111,11 +113,9 @@ qt_make_modules_disk() {
 
 # The signing key the tests trust, and a second one they do not.
 qt_make_keys() {
-  local dir=$QT_WORK/keys
-  [ -e "$dir/other.pub" ] && return 0
-  mkdir -p "$dir"
-  "$MODSEAL" keygen -o "$dir/test" >/dev/null
-  "$MODSEAL" keygen -o "$dir/other" >/dev/null
+  mkdir -p "$QT_WORK/keys" "$(dirname "$QT_KEY")"
+  [ -e "$QT_KEY.pub" ] || "$MODSEAL" keygen -o "$QT_KEY" >/dev/null
+  [ -e "$QT_WORK/keys/other.pub" ] || "$MODSEAL" keygen -o "$QT_WORK/keys/other" >/dev/null
 }
 
 # Writes the dracut.conf.d drop-in for an image: "key=value" arguments override defaults.
@@ -125,7 +125,7 @@ qt_dracut_conf() {
   mkdir -p "$confdir"
   {
     echo "modseal_manifest=$manifest"
-    echo "modseal_pubkeys=\"$QT_WORK/keys/test.pub\""
+    echo "modseal_pubkeys=\"$QT_KEY.pub\""
     echo "modseal_hook_binary=$MODSEAL_HOOK"
     echo "modseal_builder_binary=$MODSEAL"
     local kv
@@ -237,6 +237,13 @@ qt_boot() {
     qt_fail "boot $name hit the ${QT_BOOT_TIMEOUT}s timeout; log: $log"
   fi
   QT_LOG=$log
+}
+
+# Where a file of an image really lives (lib may be a link to usr/lib).
+qt_image_path() {
+  local list
+  list=$(cpio -t --quiet <"$1")
+  grep -m1 -E "(^|/)$2\$" <<<"$list" || qt_fail "no $2 in $1"
 }
 
 # Assertions on the last boot's console log.
