@@ -39,6 +39,16 @@ bool ParseOnFailure(std::string_view v, OnFailure* out) {
   return true;
 }
 
+bool ParseThreads(std::string_view v, unsigned* out) {
+  if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string_view::npos)
+    return false;
+  unsigned n = 0;
+  for (char c : v) n = n * 10 + static_cast<unsigned>(c - '0');
+  if (n > kMaxLoadThreads) return false;
+  *out = n;
+  return true;
+}
+
 bool IsAbsolutePath(std::string_view v) {
   return !v.empty() && v.front() == '/' && v.find('\0') == std::string_view::npos;
 }
@@ -102,6 +112,8 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
       ok = ParseLock(value, &config.lock);
     } else if (key == "lock_kexec") {
       ok = ParseBool(value, &config.lock_kexec);
+    } else if (key == "load_threads") {
+      ok = ParseThreads(value, &config.load_threads);
     } else if (key == "on_failure") {
       ok = ParseOnFailure(value, &config.on_failure);
     } else if (key == "cmdline_may_weaken") {

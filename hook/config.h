@@ -24,7 +24,12 @@ struct HookConfig {
   bool lock_kexec = true;
   bool cmdline_may_weaken = false;
   OnFailure on_failure = OnFailure::kPowerOff;
+  // Modules of one dependency wave are inserted by up to this many threads; 0 means one
+  // per online CPU, 1 loads serially.
+  unsigned load_threads = 0;
 };
+
+constexpr unsigned kMaxLoadThreads = 64;
 
 constexpr size_t kHookConfigMaxBytes = 16384;
 constexpr size_t kCmdlineMaxBytes = 4096;

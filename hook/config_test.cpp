@@ -32,6 +32,9 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.lock_kexec);
   CHECK_FALSE(c.cmdline_may_weaken);
   CHECK(c.on_failure == OnFailure::kPowerOff);
+  CHECK(c.load_threads == 0);
+  CHECK(Parse("pubkey=/a\nload_threads=1\n").load_threads == 1);
+  CHECK(Parse("pubkey=/a\nload_threads=64\n").load_threads == 64);
   c = Parse("# built by dracut\n\nmanifest=/m\nsignature=/s\npubkey=/a\npubkey=/b\n"
             "module_root=/r\npolicy=audit\nlock=early\nlock_kexec=no\ncmdline_may_weaken=yes\n"
             "on_failure=emergency\n");
@@ -50,6 +53,12 @@ TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
   CHECK(ParseError("pubkey=/a\npolicy=lenient\n") ==
         "hook.conf:2: invalid value \"lenient\" for policy");
   CHECK(ParseError("pubkey=/a\nfoo=bar\n") == "hook.conf:2: unknown key \"foo\"");
+  CHECK(ParseError("pubkey=/a\nload_threads=65\n") ==
+        "hook.conf:2: invalid value \"65\" for load_threads");
+  CHECK(ParseError("pubkey=/a\nload_threads=-1\n") ==
+        "hook.conf:2: invalid value \"-1\" for load_threads");
+  CHECK(ParseError("pubkey=/a\nload_threads=\n") ==
+        "hook.conf:2: invalid value \"\" for load_threads");
   CHECK(ParseError("pubkey\n") == "hook.conf:1: expected key=value");
   CHECK(ParseError("pubkey=relative.pub\n") ==
         "hook.conf:1: invalid value \"relative.pub\" for pubkey");

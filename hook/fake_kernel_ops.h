@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +15,15 @@ namespace modseal_test {
 
 class FakeKernelOps : public modseal::KernelOps {
  public:
+  FakeKernelOps() = default;
+  // A copy is a second kernel in the same state (tests fork a scenario this way).
+  FakeKernelOps(const FakeKernelOps& other)
+      : release(other.release), files(other.files), insert_result(other.insert_result),
+        inserted(other.inserted), loaded(other.loaded), sysctl(other.sysctl),
+        unwritable_sysctls(other.unwritable_sysctls),
+        modules_disabled_reads_zero(other.modules_disabled_reads_zero),
+        loaded_list_fails(other.loaded_list_fails), log(other.log) {}
+
   std::string release = "6.1.0-28-cloud-amd64";
   std::map<std::string, std::string> files;      // path -> content
   std::map<std::string, int> insert_result;      // path -> negative errno
@@ -28,6 +38,7 @@ class FakeKernelOps : public modseal::KernelOps {
 
   std::string KernelRelease() override { return release; }
   bool HashFile(const std::string& path, std::string* hex, std::string* err) override {
+    std::lock_guard<std::mutex> hold(mu_);
     auto it = files.find(path);
     if (it == files.end()) {
       *err = path + ": No such file or directory";
@@ -37,6 +48,7 @@ class FakeKernelOps : public modseal::KernelOps {
     return true;
   }
   int InsertModule(const std::string& path) override {
+    std::lock_guard<std::mutex> hold(mu_);
     if (sysctl["kernel/modules_disabled"] == "1") return -EPERM;
     inserted.push_back(path);
     auto it = insert_result.find(path);
@@ -71,6 +83,9 @@ class FakeKernelOps : public modseal::KernelOps {
       if (line.find(needle) != std::string::npos) return true;
     return false;
   }
+
+ private:
+  std::mutex mu_;  // the loader calls HashFile and InsertModule from several threads
 };
 
 }  // namespace modseal_test

@@ -15,8 +15,27 @@
 namespace modseal {
 
 LinuxKernelOps::~LinuxKernelOps() {
-  if (ctx_) kmod_unref(ctx_);
+  for (kmod_ctx* ctx : idle_kmod_) kmod_unref(ctx);
   if (kmsg_ >= 0) close(kmsg_);
+}
+
+// libkmod contexts are not thread-safe: each insert borrows one no other thread is using,
+// with the image's own modprobe.d (options) and module directory.
+kmod_ctx* LinuxKernelOps::BorrowKmod() {
+  {
+    std::lock_guard<std::mutex> hold(kmod_mu_);
+    if (!idle_kmod_.empty()) {
+      kmod_ctx* ctx = idle_kmod_.back();
+      idle_kmod_.pop_back();
+      return ctx;
+    }
+  }
+  return kmod_new(nullptr, nullptr);
+}
+
+void LinuxKernelOps::ReturnKmod(kmod_ctx* ctx) {
+  std::lock_guard<std::mutex> hold(kmod_mu_);
+  idle_kmod_.push_back(ctx);
 }
 
 std::string LinuxKernelOps::KernelRelease() {
@@ -30,17 +49,16 @@ bool LinuxKernelOps::HashFile(const std::string& path, std::string* hex, std::st
 }
 
 int LinuxKernelOps::InsertModule(const std::string& path) {
-  if (!ctx_) {
-    // The image's own modprobe.d (options) and module directory.
-    ctx_ = kmod_new(nullptr, nullptr);
-    if (!ctx_) return -ENOMEM;
-  }
+  kmod_ctx* ctx = BorrowKmod();
+  if (!ctx) return -ENOMEM;
   kmod_module* mod = nullptr;
-  int rc = kmod_module_new_from_path(ctx_, path.c_str(), &mod);
-  if (rc < 0) return rc;
-  // A plain insert: modprobe.d options apply, install/remove commands never run.
-  rc = kmod_module_insert_module(mod, 0, kmod_module_get_options(mod));
-  kmod_module_unref(mod);
+  int rc = kmod_module_new_from_path(ctx, path.c_str(), &mod);
+  if (rc == 0) {
+    // A plain insert: modprobe.d options apply, install/remove commands never run.
+    rc = kmod_module_insert_module(mod, 0, kmod_module_get_options(mod));
+    kmod_module_unref(mod);
+  }
+  ReturnKmod(ctx);
   return rc;
 }
 

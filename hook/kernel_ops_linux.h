@@ -1,6 +1,9 @@
 // KernelOps on a real kernel: libkmod for inserts, /proc for state, /dev/kmsg for the log.
 #pragma once
 
+#include <mutex>
+#include <vector>
+
 #include "kernel_ops.h"
 
 struct kmod_ctx;
@@ -21,7 +24,11 @@ class LinuxKernelOps : public KernelOps {
   uint64_t NowMicros() override;
 
  private:
-  kmod_ctx* ctx_ = nullptr;
+  kmod_ctx* BorrowKmod();
+  void ReturnKmod(kmod_ctx* ctx);
+
+  std::mutex kmod_mu_;
+  std::vector<kmod_ctx*> idle_kmod_;
   int kmsg_ = -2;  // -2: not opened yet; -1: unavailable
 };
 

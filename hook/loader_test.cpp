@@ -1,6 +1,7 @@
 #include "loader.h"
 
 #include <algorithm>
+#include <map>
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ struct Boot {
     config.manifest = dir / "modules.manifest";
     config.signature = dir / "modules.manifest.minisig";
     config.pubkeys = {dir / "trusted.pub"};
+    config.load_threads = 1;  // serial unless a test asks for threads
     Sign(manifest_text);
   }
 
@@ -112,6 +114,102 @@ TEST_CASE("absent hardware is a logged skip that takes its users along", "[hook]
   b.ops.insert_result[kRoot + "/r.ko"] = -ENXIO;
   b.ops.inserted.clear();
   CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+}
+
+TEST_CASE("waves group modules that do not depend on each other", "[hook]") {
+  Manifest m;
+  std::string err;
+  REQUIRE(ParseManifest("modseal-manifest 1\nkernel 6.1\n"
+                        "module a k/a.ko sha256:" + std::string(64, 'a') + " loaded -\n"
+                        "module b k/b.ko sha256:" + std::string(64, 'a') + " loaded a\n"
+                        "module c k/c.ko sha256:" + std::string(64, 'a') + " loaded -\n"
+                        "module d k/d.ko sha256:" + std::string(64, 'a') + " loaded pre:c\n"
+                        "module e k/e.ko sha256:" + std::string(64, 'a') + " loaded b,pre:d\n",
+                        "m", &m, &err));
+  CHECK(LoadWaves(m) == std::vector<std::vector<size_t>>{{0, 2}, {1, 3}, {4}});
+}
+
+// A wide manifest: 60 modules in 3 layers, each depending on two of the layer below.
+struct WideBoot : Boot {
+  WideBoot() {
+    std::string text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n";
+    Manifest m;
+    m.kernel = "6.1.0-28-cloud-amd64";
+    for (int layer = 0; layer < 3; ++layer) {
+      for (int i = 0; i < 20; ++i) {
+        ModuleEntry e;
+        e.name = "m" + std::to_string(layer) + "_" + std::to_string(i);
+        e.path = e.name + ".ko";
+        ops.files[kRoot + "/" + e.path] = e.name + " bytes";
+        e.sha256 = Sha256Hex(ops.files[kRoot + "/" + e.path]);
+        e.reason = Reason::kLoaded;
+        if (layer > 0) {
+          e.deps = {"m" + std::to_string(layer - 1) + "_" + std::to_string(i),
+                    "m" + std::to_string(layer - 1) + "_" + std::to_string((i + 7) % 20)};
+        }
+        m.modules.push_back(e);
+      }
+    }
+    std::string err;
+    REQUIRE(Canonicalize(&m, &err));
+    manifest_text = SerializeManifest(m);
+    Sign(manifest_text);
+  }
+};
+
+TEST_CASE("parallel waves load the same set as serial, each after its deps", "[hook]") {
+  WideBoot serial;
+  REQUIRE(RunLoadStage(serial.config, serial.ops) == kBootContinues);
+  WideBoot parallel;
+  parallel.config.load_threads = 8;
+  REQUIRE(RunLoadStage(parallel.config, parallel.ops) == kBootContinues);
+  CHECK(parallel.ops.Logged("summary: loaded 60, already 0, skipped 0, failed 0 of 60"));
+  CHECK(parallel.ops.Logged("waves=3 threads=8"));
+  std::vector<std::string> a = serial.Inserted(), b = parallel.Inserted();
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  CHECK(a == b);
+  // Every module is inserted after both its dependencies.
+  std::map<std::string, size_t> at;
+  for (size_t i = 0; i < parallel.ops.inserted.size(); ++i) at[parallel.Inserted()[i]] = i;
+  for (int i = 0; i < 20; ++i) {
+    for (int layer = 1; layer < 3; ++layer) {
+      auto name = [](int l, int j) { return "m" + std::to_string(l) + "_" + std::to_string(j) + ".ko"; };
+      CHECK(at[name(layer - 1, i)] < at[name(layer, i)]);
+      CHECK(at[name(layer - 1, (i + 7) % 20)] < at[name(layer, i)]);
+    }
+  }
+}
+
+TEST_CASE("parallel enforce: a failure stops later waves and is reported once", "[hook]") {
+  WideBoot b;
+  b.config.load_threads = 4;
+  b.ops.insert_result[kRoot + "/m0_3.ko"] = -EINVAL;
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  for (const std::string& path : b.Inserted()) CHECK(path.rfind("m0_", 0) == 0);
+  CHECK(b.ops.Logged("FAILED: m0_3: insert failed: Invalid argument"));
+  CHECK(b.ops.Locked());
+}
+
+TEST_CASE("parallel audit: the same outcome and log as serial", "[hook]") {
+  auto run = [](unsigned threads) {
+    WideBoot b;
+    b.config.load_threads = threads;
+    b.config.policy = Policy::kAudit;
+    b.ops.insert_result[kRoot + "/m0_3.ko"] = -EINVAL;
+    b.ops.insert_result[kRoot + "/m1_9.ko"] = -ENODEV;
+    CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+    std::vector<std::string> log;
+    for (const std::string& line : b.ops.log)
+      if (line.rfind("timing:", 0) != 0) log.push_back(line);
+    return log;
+  };
+  std::vector<std::string> serial = run(1);
+  CHECK(run(4) == serial);
+  // m0_3 failed; its users m1_3 and m1_16, m1_9 (no device) and theirs are skipped.
+  CHECK(std::find(serial.begin(), serial.end(),
+                  "summary: loaded 52, already 0, skipped 7, failed 1 of 60 in 0 ms") !=
+        serial.end());
 }
 
 TEST_CASE("a softdep that does not load does not hold its user back", "[hook]") {
@@ -259,6 +357,13 @@ TEST_CASE("a seal that does not hold stops the boot even in audit", "[hook]") {
     CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
     CHECK(b.ops.Locked());
     CHECK(b.ops.Logged("cannot disable kexec_load"));
+  }
+  SECTION("lock=early after a manifest that did not verify") {
+    b.config.lock = LockPoint::kEarly;
+    WriteText(b.config.manifest, b.manifest_text + "\n");  // changed after signing
+    b.ops.unwritable_sysctls.insert("kernel/modules_disabled");
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("stopping the boot: the seal could not be set"));
   }
 }
 
