@@ -1,5 +1,7 @@
 // keygen, sign, verify.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <sys/stat.h>
 #include <termios.h>
@@ -133,6 +135,9 @@ int RunVerify(const VerifyArgs& args) {
   }
   const std::string sig_path =
       args.signature.empty() ? args.manifest + ".minisig" : args.signature;
+  // No manifest to check is an input error; a missing signature is a failed check.
+  if (access(args.manifest.c_str(), R_OK) != 0)
+    return Fail(args.manifest + ": " + strerror(errno));
   Manifest manifest;
   Signature sig;
   if (!VerifyManifestFile(args.manifest, sig_path, keys, &manifest, &sig, &err))

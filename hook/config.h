@@ -25,8 +25,9 @@ struct HookConfig {
   bool cmdline_may_weaken = false;
   OnFailure on_failure = OnFailure::kPowerOff;
   // Modules of one dependency wave are inserted by up to this many threads; 0 means one
-  // per online CPU, 1 loads serially.
-  unsigned load_threads = 0;
+  // per online CPU. Serial by default: under QEMU/TCG with 2 vCPUs, parallel inserts were
+  // slower (docs/benchmarks.md), and there is no hardware measurement yet.
+  unsigned load_threads = 1;
 };
 
 constexpr unsigned kMaxLoadThreads = 64;

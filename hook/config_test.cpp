@@ -32,8 +32,8 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.lock_kexec);
   CHECK_FALSE(c.cmdline_may_weaken);
   CHECK(c.on_failure == OnFailure::kPowerOff);
-  CHECK(c.load_threads == 0);
-  CHECK(Parse("pubkey=/a\nload_threads=1\n").load_threads == 1);
+  CHECK(c.load_threads == 1);
+  CHECK(Parse("pubkey=/a\nload_threads=0\n").load_threads == 0);
   CHECK(Parse("pubkey=/a\nload_threads=64\n").load_threads == 64);
   c = Parse("# built by dracut\n\nmanifest=/m\nsignature=/s\npubkey=/a\npubkey=/b\n"
             "module_root=/r\npolicy=audit\nlock=early\nlock_kexec=no\ncmdline_may_weaken=yes\n"

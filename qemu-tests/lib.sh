@@ -208,7 +208,8 @@ qt_tamper() {
 }
 
 # qt_boot NAME INITRD TEST [kernel args...]: boots the guest, console to logs/NAME.log.
-# TEST is what the real root's init does: capture, probe or nothing.
+# TEST is what the real root's init does: capture, probe, bench or nothing. capture and
+# bench write their result to a third disk, $QT_OUT. QT_QEMU_ARGS adds qemu options.
 qt_boot() {
   local name=$1 initrd=$2 test=$3
   shift 3
@@ -217,7 +218,7 @@ qt_boot() {
     -drive "file=$QT_WORK/root.img,if=virtio,format=raw,snapshot=on"
     -drive "file=$QT_WORK/$KFLAVOUR/modules.img,if=virtio,format=raw,readonly=on"
   )
-  if [ "$test" = capture ]; then
+  if [ "$test" = capture ] || [ "$test" = bench ]; then
     QT_OUT=$QT_WORK/$KFLAVOUR/out-$name.img
     rm -f "$QT_OUT"
     truncate -s 4M "$QT_OUT"
@@ -225,7 +226,8 @@ qt_boot() {
   fi
   local rc=0
   local start=$SECONDS
-  timeout --foreground -k 5 "$QT_BOOT_TIMEOUT" qemu-system-x86_64 -m 512 -nographic \
+  # shellcheck disable=SC2086
+  timeout --foreground -k 5 "$QT_BOOT_TIMEOUT" qemu-system-x86_64 -m 512 ${QT_QEMU_ARGS:-} -nographic \
     -no-reboot -nodefaults -serial stdio -kernel "$KROOT/boot/vmlinuz-$KVER" \
     -initrd "$initrd" "${drives[@]}" \
     -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 rd.shell=0 rd.emergency=poweroff rd.retry=5 rd.timeout=30 modseal_test=$test $*" \

@@ -113,6 +113,7 @@ sed -i '3s/modules:/Modules:/' comment.minisig
 expect 1 "trusted comment does not match its signature" -- \
   "$modseal" verify -p k.pub -x comment.minisig node.manifest
 expect 1 "No such file" -- "$modseal" verify -p k.pub -x absent.minisig node.manifest
+expect 2 "absent.manifest: No such file" -- "$modseal" verify -p k.pub absent.manifest
 cp -a "$root" tree
 victim=$(sed -n 3p node.manifest | cut -d' ' -f3)
 victim_name=$(sed -n 3p node.manifest | cut -d' ' -f2)
