@@ -46,19 +46,22 @@ qt_kernel() {
 # dracut reads modules from dracutbasedir: a farm of links to the installed dracut plus
 # this repository's module, so tests never need `cmake --install`.
 qt_dracut_base() {
+  qt_locked dracut-base qt_make_dracut_base
+  echo "$QT_WORK/dracut-base"
+}
+
+qt_make_dracut_base() {
   local base=$QT_WORK/dracut-base
-  if [ ! -e "$base/.done" ]; then
-    rm -rf "$base"
-    mkdir -p "$base/modules.d"
-    local f
-    for f in /usr/lib/dracut/*; do
-      [ "$(basename "$f")" = modules.d ] || ln -s "$f" "$base/"
-    done
-    for f in /usr/lib/dracut/modules.d/*; do ln -s "$f" "$base/modules.d/"; done
-    ln -s "$QT_TOP/dracut-module/50modseal" "$base/modules.d/50modseal"
-    touch "$base/.done"
-  fi
-  echo "$base"
+  [ -e "$base/.done" ] && return 0
+  rm -rf "$base"
+  mkdir -p "$base/modules.d"
+  local f
+  for f in /usr/lib/dracut/*; do
+    [ "$(basename "$f")" = modules.d ] || ln -s "$f" "$base/"
+  done
+  for f in /usr/lib/dracut/modules.d/*; do ln -s "$f" "$base/modules.d/"; done
+  ln -s "$QT_TOP/dracut-module/50modseal" "$base/modules.d/50modseal"
+  touch "$base/.done"
 }
 
 # Copies a host binary and the shared libraries it needs into a root directory.
