@@ -247,7 +247,11 @@ bool Lock(const HookConfig& config, KernelOps& ops, std::string* err) {
     *err = "cannot set kernel.modules_disabled=1: " + why;
     return false;
   }
-  if (!ops.ReadSysctl("kernel/modules_disabled", &value, &why) || value != "1") {
+  if (!ops.ReadSysctl("kernel/modules_disabled", &value, &why)) {
+    *err = "cannot read back kernel.modules_disabled: " + why;
+    return false;
+  }
+  if (value != "1") {
     *err = "kernel.modules_disabled reads back \"" + value + "\" after writing 1";
     return false;
   }
