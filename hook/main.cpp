@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fail_closed.h"
 #include "file_util.h"
 #include "kernel_ops_linux.h"
 #include "loader.h"
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
     modseal::ApplyCommandLine(cmdline, &config, &notes);
     for (const std::string& note : notes) ops.Log(note);
   }
-  int result = stage == "load" ? modseal::RunLoadStage(config, ops)
-                               : modseal::RunLockStage(config, ops);
+  int result = modseal::RunStageFailClosed(
+      stage == "load" ? modseal::RunLoadStage : modseal::RunLockStage, stage.c_str(), config,
+      ops);
   return result == modseal::kStopBoot ? StopBoot(config.on_failure, ops) : result;
 }

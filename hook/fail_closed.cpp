@@ -1,0 +1,50 @@
+#include "fail_closed.h"
+
+#include <exception>
+#include <new>
+#include <string>
+
+#include "loader.h"
+
+namespace modseal {
+namespace {
+
+// Called after the stack unwound, so what the stage held (the manifest) is freed again and
+// these few small strings are likely to fit; if even they do not, the boot stops anyway.
+int LockAfterException(const char* what, const char* stage_name, const HookConfig& config,
+                       KernelOps& ops) {
+  try {
+    const bool enforce = config.policy == Policy::kEnforce;
+    ops.Log(std::string(enforce ? "FAILED: " : "audit: would fail: ") + stage_name +
+            " stage aborted: " + what);
+    std::string err;
+    if (!Lock(config, ops, &err)) {
+      ops.Log("FAILED: " + err);
+      ops.Log("stopping the boot: the seal could not be set");
+      return kStopBoot;
+    }
+    ops.Log(std::string("locked: kernel.modules_disabled=1") +
+            (config.lock_kexec ? ", kernel.kexec_load_disabled=1" : ""));
+    if (!enforce) return kBootContinues;
+    ops.Log("stopping the boot (policy enforce)");
+  } catch (...) {
+  }
+  return kStopBoot;
+}
+
+}  // namespace
+
+int RunStageFailClosed(StageFunction stage, const char* stage_name, const HookConfig& config,
+                       KernelOps& ops) {
+  try {
+    return stage(config, ops);
+  } catch (const std::bad_alloc&) {
+    return LockAfterException("out of memory", stage_name, config, ops);
+  } catch (const std::exception& e) {
+    return LockAfterException(e.what(), stage_name, config, ops);
+  } catch (...) {
+    return LockAfterException("unknown exception", stage_name, config, ops);
+  }
+}
+
+}  // namespace modseal

@@ -1,0 +1,288 @@
+// Faults injected through the hook's kernel seam. For each one the hook must say clearly
+// what went wrong and, under the enforce policy, fail closed: the lock set wherever the
+// kernel lets it be set, the boot stopped, and never a "locked:" line that is not true.
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <new>
+#include <string>
+#include <unistd.h>
+
+#include "fail_closed.h"
+#include "fake_kernel_ops.h"
+#include "loader.h"
+#include "manifest.h"
+#include "signed_manifest.h"
+#include "test_util.h"
+
+using namespace modseal;
+using modseal_test::FakeKernelOps;
+using modseal_test::TempDir;
+using modseal_test::WriteText;
+
+namespace {
+
+const std::string kRoot = "/lib/modules/6.1.0-28-cloud-amd64";
+const std::string kLockedLine = "locked: kernel.modules_disabled=1";
+
+// The fake kernel plus the faults this file needs; FakeKernelOps keeps its own behaviour
+// for everything not switched on here.
+class FaultyKernelOps : public FakeKernelOps {
+ public:
+  bool kmsg_missing = false;          // every log line goes nowhere
+  size_t lines_lost = 0;
+  bool modules_disabled_unreadable = false;
+  std::string vanishes_after_check;   // this file disappears once it has been hashed
+  size_t bad_alloc_at_hash = 0;       // the Nth HashFile call throws std::bad_alloc
+  size_t enomem_at_insert = 0;        // the Nth InsertModule call fails with -ENOMEM
+  size_t hashes = 0;
+  size_t inserts = 0;
+
+  bool HashFile(const std::string& path, std::string* hex, std::string* err) override {
+    if (++hashes == bad_alloc_at_hash) throw std::bad_alloc();
+    const bool ok = FakeKernelOps::HashFile(path, hex, err);
+    if (ok && path == vanishes_after_check) files.erase(path);
+    return ok;
+  }
+  int InsertModule(const std::string& path) override {
+    if (++inserts == enomem_at_insert) return -ENOMEM;
+    // libkmod opens the file by path before asking the kernel: a missing file is ENOENT.
+    if (!files.count(path)) return -ENOENT;
+    return FakeKernelOps::InsertModule(path);
+  }
+  bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override {
+    if (modules_disabled_unreadable && key == "kernel/modules_disabled") {
+      *err = "/proc/sys/kernel/modules_disabled: Input/output error";
+      return false;
+    }
+    return FakeKernelOps::ReadSysctl(key, value, err);
+  }
+  void Log(const std::string& message) override {
+    if (kmsg_missing) {
+      ++lines_lost;
+      return;
+    }
+    FakeKernelOps::Log(message);
+  }
+};
+
+// A signed manifest over the fake kernel's files, as the dracut module would ship it.
+struct SealedImage {
+  TempDir dir;
+  FaultyKernelOps ops;
+  HookConfig config;
+  SecretKey sec;
+
+  SealedImage() {
+    PublicKey pub;
+    GenerateKeyPair(&pub, &sec);
+    WriteText(dir / "trusted.pub", FormatPublicKey(pub));
+    config.manifest = dir / "modules.manifest";
+    config.signature = dir / "modules.manifest.minisig";
+    config.pubkeys = {dir / "trusted.pub"};
+  }
+
+  void AddFile(const std::string& file, const std::string& bytes) {
+    ops.files[kRoot + "/" + file] = bytes;
+  }
+  std::string Line(const std::string& name, const std::string& file, const std::string& why,
+                   const std::string& deps) {
+    return "module " + name + " " + file + " sha256:" + Sha256Hex(ops.files[kRoot + "/" + file]) +
+           " " + why + " " + deps + "\n";
+  }
+  void Sign(const std::string& text) {
+    WriteText(config.manifest, text);
+    std::string sig, err;
+    REQUIRE(SignManifestFile(config.manifest, sec, 1, &sig, &err));
+    WriteText(config.signature, sig);
+  }
+
+  // autofs4; virtio_ring <- virtio_blk.
+  void SignSmall() {
+    AddFile("a.ko", "autofs4 bytes");
+    AddFile("r.ko", "virtio_ring bytes");
+    AddFile("b.ko", "virtio_blk bytes");
+    Sign("modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n" +
+         Line("autofs4", "a.ko", "loaded", "-") +
+         Line("virtio_ring", "r.ko", "needed-by:virtio_blk", "-") +
+         Line("virtio_blk", "b.ko", "loaded", "virtio_ring"));
+    ops.loaded = {"autofs4", "virtio_ring", "virtio_blk"};
+  }
+
+  // As many modules as the format allows (16384), independent of each other.
+  void SignHuge() {
+    std::string text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n";
+    for (size_t i = 0; i < kManifestMaxModules; ++i) {
+      char name[16];
+      snprintf(name, sizeof name, "m%05zu", i);
+      AddFile(std::string(name) + ".ko", std::string("bytes of ") + name);
+      text += Line(name, std::string(name) + ".ko", "loaded", "-");
+    }
+    Sign(text);
+  }
+
+  bool Inserted(const std::string& file) const {
+    for (const std::string& p : ops.inserted)
+      if (p == kRoot + "/" + file) return true;
+    return false;
+  }
+};
+
+int Load(SealedImage& s) {
+  return RunStageFailClosed(RunLoadStage, "load", s.config, s.ops);
+}
+int LockStage(SealedImage& s) {
+  return RunStageFailClosed(RunLockStage, "lock", s.config, s.ops);
+}
+
+}  // namespace
+
+TEST_CASE("fault: modules_disabled is not writable", "[hook][fault]") {
+  SealedImage s;
+  s.SignSmall();
+  s.ops.unwritable_sysctls.insert("kernel/modules_disabled");
+  const std::string expected =
+      "FAILED: cannot set kernel.modules_disabled=1: /proc/sys/kernel/modules_disabled: "
+      "Permission denied";
+  SECTION("after a module failed to load") {
+    s.ops.insert_result[kRoot + "/r.ko"] = -EINVAL;
+    CHECK(Load(s) == kStopBoot);
+  }
+  SECTION("lock=early after a clean load") {
+    s.config.lock = LockPoint::kEarly;
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged("stopping the boot: the seal could not be set"));
+  }
+  SECTION("lock stage after a clean load") {
+    CHECK(Load(s) == kBootContinues);
+    CHECK(LockStage(s) == kStopBoot);
+    CHECK(s.ops.Logged("stopping the boot: the seal could not be set"));
+  }
+  CHECK(s.ops.Logged(expected));
+  CHECK(s.ops.Logged("stopping the boot"));
+  CHECK_FALSE(s.ops.Logged(kLockedLine));
+  CHECK_FALSE(s.ops.Locked());
+  // What can still be locked is locked.
+  CHECK(s.ops.sysctl["kernel/kexec_load_disabled"] == "1");
+}
+
+TEST_CASE("fault: modules_disabled reads back 0 or cannot be read", "[hook][fault]") {
+  SealedImage s;
+  s.SignSmall();
+  std::string expected;
+  SECTION("reads back 0") {
+    s.ops.modules_disabled_reads_zero = true;
+    expected = "FAILED: kernel.modules_disabled reads back \"0\" after writing 1";
+  }
+  SECTION("read fails") {
+    s.ops.modules_disabled_unreadable = true;
+    expected = "FAILED: cannot read back kernel.modules_disabled: "
+               "/proc/sys/kernel/modules_disabled: Input/output error";
+  }
+  SECTION("reads back 0 under lock=early, audit") {
+    // A lock that does not hold stops the boot whatever the policy.
+    s.ops.modules_disabled_reads_zero = true;
+    s.config.lock = LockPoint::kEarly;
+    s.config.policy = Policy::kAudit;
+    expected = "FAILED: kernel.modules_disabled reads back \"0\" after writing 1";
+    CHECK(Load(s) == kStopBoot);
+  }
+  CHECK(LockStage(s) == kStopBoot);
+  CHECK(s.ops.Logged(expected));
+  CHECK(s.ops.Logged("stopping the boot: the seal could not be set"));
+  CHECK_FALSE(s.ops.Logged(kLockedLine));
+}
+
+TEST_CASE("fault: /dev/kmsg missing changes no decision", "[hook][fault]") {
+  // The real KernelOps then logs to standard error only (kmsg_fallback_test.cpp); here the
+  // log goes nowhere at all, and the hook must still lock and stop exactly as before.
+  SealedImage s;
+  s.SignSmall();
+  s.ops.kmsg_missing = true;
+  SECTION("a failure under enforce still locks and stops") {
+    s.ops.insert_result[kRoot + "/r.ko"] = -EINVAL;
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Locked());
+    CHECK_FALSE(s.Inserted("b.ko"));
+  }
+  SECTION("a clean boot still seals and goes on") {
+    CHECK(Load(s) == kBootContinues);
+    CHECK(LockStage(s) == kBootContinues);
+    CHECK(s.ops.Locked());
+  }
+  CHECK(s.ops.lines_lost > 0);
+  CHECK(s.ops.log.empty());
+}
+
+TEST_CASE("fault: a module whose init fails with EINVAL", "[hook][fault]") {
+  SealedImage s;
+  s.SignSmall();
+  s.ops.insert_result[kRoot + "/r.ko"] = -EINVAL;
+  SECTION("lock=pre-pivot") {}
+  SECTION("lock=early") { s.config.lock = LockPoint::kEarly; }
+  CHECK(Load(s) == kStopBoot);
+  CHECK(s.ops.Logged("FAILED: virtio_ring: insert failed: Invalid argument"));
+  CHECK(s.ops.Logged("summary: loaded 1, already 0, skipped 0, failed 1 of 3"));
+  CHECK(s.ops.Logged(kLockedLine));
+  CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+  CHECK(s.ops.Locked());
+  CHECK(s.Inserted("r.ko"));
+  CHECK_FALSE(s.Inserted("b.ko"));  // nothing is loaded after a failure
+}
+
+TEST_CASE("fault: a module file that vanishes between check and load", "[hook][fault]") {
+  SealedImage s;
+  s.SignSmall();
+  s.ops.vanishes_after_check = kRoot + "/r.ko";
+  CHECK(Load(s) == kStopBoot);
+  CHECK(s.ops.Logged("FAILED: virtio_ring: insert failed: No such file or directory"));
+  CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+  CHECK(s.ops.Locked());
+  CHECK_FALSE(s.Inserted("b.ko"));
+}
+
+TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
+  SealedImage s;
+  SECTION("a manifest over the size limit is refused before it is parsed") {
+    s.SignSmall();
+    std::string huge = modseal_test::ReadText(s.config.manifest);
+    while (huge.size() <= kManifestMaxBytes) huge += "module x" + std::string(100, 'x') + "\n";
+    WriteText(s.config.manifest, huge);
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged("FAILED: " + s.config.manifest +
+                       ": file is larger than the limit of 4194304 bytes"));
+    CHECK(s.ops.inserted.empty());
+    CHECK(s.ops.Locked());
+  }
+  SECTION("allocation fails while a 16384-module manifest is being loaded") {
+    s.SignHuge();
+    s.ops.bad_alloc_at_hash = 5000;
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged("FAILED: load stage aborted: out of memory"));
+    CHECK(s.ops.Logged(kLockedLine));
+    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+    CHECK(s.ops.Locked());
+    CHECK(s.ops.inserted.size() == 4999);
+  }
+  SECTION("the kernel runs out of memory inserting module 5000 of 16384") {
+    s.SignHuge();
+    s.ops.enomem_at_insert = 5000;
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged("FAILED: m04999: insert failed: Cannot allocate memory"));
+    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+    CHECK(s.ops.Locked());
+    CHECK(s.ops.inserted.size() == 4999);
+  }
+  SECTION("out of memory in audit: logged, locked, and the boot goes on only if it holds") {
+    s.SignHuge();
+    s.config.policy = Policy::kAudit;
+    s.ops.bad_alloc_at_hash = 5000;
+    CHECK(Load(s) == kBootContinues);
+    CHECK(s.ops.Logged("audit: would fail: load stage aborted: out of memory"));
+    CHECK(s.ops.Locked());
+    s.ops.sysctl["kernel/modules_disabled"] = "0";
+    s.ops.unwritable_sysctls.insert("kernel/modules_disabled");
+    s.ops.hashes = 0;
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged("stopping the boot: the seal could not be set"));
+  }
+}
