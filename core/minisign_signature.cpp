@@ -21,6 +21,13 @@ std::array<uint8_t, 64> Blake2b512(std::string_view message) {
   return hash;
 }
 
+// minisign trims every trailing CR from a comment line, not only the one of a CRLF ending:
+// read the same, or a comment ending in "\r\r" verifies in one tool and not the other.
+std::string_view TrimCarriageReturns(std::string_view line) {
+  while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
 std::string GlobalMessage(const Signature& sig) {
   return std::string(reinterpret_cast<const char*>(sig.signature.data()), sig.signature.size()) +
          sig.trusted_comment;
@@ -42,7 +49,8 @@ bool ParseSignature(std::string_view text, const std::string& filename, Signatur
   if (lines.size() > 4) return fail(5, "unexpected text after the signature");
   if (!StartsWith(lines[0], kCommentPrefix))
     return fail(1, "expected \"untrusted comment: ...\"");
-  out->untrusted_comment = std::string(lines[0].substr(kCommentPrefix.size()));
+  out->untrusted_comment =
+      std::string(TrimCarriageReturns(lines[0].substr(kCommentPrefix.size())));
   uint8_t raw[kSignatureBytes];
   if (!DecodeBase64Exact(lines[1], raw, sizeof raw))
     return fail(2, "not a minisign signature (bad base64 or wrong length)");
@@ -56,7 +64,7 @@ bool ParseSignature(std::string_view text, const std::string& filename, Signatur
   memcpy(out->key_id.data(), raw + 2, 8);
   memcpy(out->signature.data(), raw + 10, 64);
   if (!StartsWith(lines[2], kTrustedPrefix)) return fail(3, "expected \"trusted comment: ...\"");
-  std::string_view trusted = lines[2].substr(kTrustedPrefix.size());
+  std::string_view trusted = TrimCarriageReturns(lines[2].substr(kTrustedPrefix.size()));
   if (trusted.size() > kTrustedCommentMax) return fail(3, "trusted comment too long");
   out->trusted_comment = std::string(trusted);
   if (!DecodeBase64Exact(lines[3], out->global_signature.data(), out->global_signature.size()))
