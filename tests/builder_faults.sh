@@ -7,9 +7,9 @@
 # output byte for byte as it was, and no temporary file left where one can be cleaned up.
 # usage: builder_faults.sh MODSEAL KERNEL_DIR FIXTURES   (KERNEL_DIR from scripts/fetch-kernel)
 set -u
-modseal=$1
-kernel_dir=$2
-fixtures=$3
+modseal=$(realpath "$1")
+kernel_dir=$(realpath "$2")
+fixtures=$(realpath "$3")
 root=$kernel_dir/root
 kver=$(cat "$kernel_dir/kver")
 loaded=$fixtures/k8s-node.proc-modules
@@ -52,13 +52,15 @@ no_temps() { check "! temps '$1' >/dev/null" "temporary file left next to $1: $(
 same() { check "cmp -s '$1' '$2'" "$1 changed (should be byte-identical to $2)"; }
 
 # --- a previous generation of every output -------------------------------------------------
-"$modseal" keygen -o k >/dev/null || exit 1
-"$modseal" capture --loaded "$loaded" --root "$root" -o node.manifest 2>/dev/null || exit 1
-"$modseal" sign -k k.key node.manifest >/dev/null || exit 1
+setup() { "$@" >/dev/null 2>setup.err || { echo "setup failed: $*: $(cat setup.err)" >&2; exit 1; }; }
+setup "$modseal" keygen -o k
+setup "$modseal" capture --loaded "$loaded" --root "$root" -o node.manifest
+setup "$modseal" sign -k k.key node.manifest
 mkdir prev
 cp -p k.key k.pub node.manifest node.manifest.minisig prev/
 # A different manifest to write over the previous one.
-"$modseal" capture --loaded "$loaded" --root "$root" --drop veth -o other.manifest 2>/dev/null || exit 1
+setup "$modseal" capture --loaded "$loaded" --root "$root" --drop veth -o other.manifest
+rm setup.err
 
 # --- killed between write and rename (SIGKILL from strace at the rename) --------------------
 # No process can clean up after SIGKILL: the complete, fsynced temporary stays behind, but
@@ -103,7 +105,8 @@ expect 0 "signed node.manifest" -- "$modseal" sign -k k.key -x pair.minisig node
 expect 0 "signature OK" -- "$modseal" verify -p k.pub -x pair.minisig node.manifest
 rm -f pair.minisig
 
-# Killed in the middle of writing: the first write() is the temporary file's.
+# Killed in the middle of writing: the first write() is the temporary file's (in modseal as
+# built normally; a sanitizer runtime makes writes of its own, so this test is not for those).
 kill_at write 1 "$modseal" sign -k k.key node.manifest
 after_kill node.manifest.minisig prev/node.manifest.minisig 644
 
