@@ -3,6 +3,7 @@
 // kernel lets it be set, the boot stopped, and never a "locked:" line that is not true.
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <mutex>
 #include <new>
 #include <string>
 #include <unistd.h>
@@ -26,6 +27,7 @@ const std::string kLockedLine = "locked: kernel.modules_disabled=1";
 
 // The fake kernel plus the faults this file needs; FakeKernelOps keeps its own behaviour
 // for everything not switched on here.
+// The loader may call HashFile and InsertModule from several threads (load_threads).
 class FaultyKernelOps : public FakeKernelOps {
  public:
   bool kmsg_missing = false;          // every log line goes nowhere
@@ -34,20 +36,27 @@ class FaultyKernelOps : public FakeKernelOps {
   std::string vanishes_after_check;   // this file disappears once it has been hashed
   size_t bad_alloc_at_hash = 0;       // the Nth HashFile call throws std::bad_alloc
   size_t enomem_at_insert = 0;        // the Nth InsertModule call fails with -ENOMEM
+  bool bad_alloc_listing_loaded = false;  // LoadedModules throws std::bad_alloc
   size_t hashes = 0;
   size_t inserts = 0;
 
   bool HashFile(const std::string& path, std::string* hex, std::string* err) override {
+    std::lock_guard<std::mutex> hold(fault_mu_);
     if (++hashes == bad_alloc_at_hash) throw std::bad_alloc();
     const bool ok = FakeKernelOps::HashFile(path, hex, err);
     if (ok && path == vanishes_after_check) files.erase(path);
     return ok;
   }
   int InsertModule(const std::string& path) override {
+    std::lock_guard<std::mutex> hold(fault_mu_);
     if (++inserts == enomem_at_insert) return -ENOMEM;
     // libkmod opens the file by path before asking the kernel: a missing file is ENOENT.
     if (!files.count(path)) return -ENOENT;
     return FakeKernelOps::InsertModule(path);
+  }
+  bool LoadedModules(std::vector<std::string>* names, std::string* err) override {
+    if (bad_alloc_listing_loaded) throw std::bad_alloc();
+    return FakeKernelOps::LoadedModules(names, err);
   }
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override {
     if (modules_disabled_unreadable && key == "kernel/modules_disabled") {
@@ -63,6 +72,9 @@ class FaultyKernelOps : public FakeKernelOps {
     }
     FakeKernelOps::Log(message);
   }
+
+ private:
+  std::mutex fault_mu_;
 };
 
 // A signed manifest over the fake kernel's files, as the dracut module would ship it.
@@ -253,15 +265,27 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     CHECK(s.ops.inserted.empty());
     CHECK(s.ops.Locked());
   }
-  SECTION("allocation fails while a 16384-module manifest is being loaded") {
+  SECTION("allocation fails while module 5000 of 16384 is checked") {
     s.SignHuge();
     s.ops.bad_alloc_at_hash = 5000;
     CHECK(Load(s) == kStopBoot);
-    CHECK(s.ops.Logged("FAILED: load stage aborted: out of memory"));
+    CHECK(s.ops.Logged("FAILED: m04999: check and insert aborted: out of memory"));
     CHECK(s.ops.Logged(kLockedLine));
     CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
     CHECK(s.ops.Locked());
     CHECK(s.ops.inserted.size() == 4999);
+  }
+  SECTION("allocation fails on one of four loader threads") {
+    // An exception escaping a worker thread would end the hook (std::terminate) unlocked.
+    s.SignHuge();
+    s.config.load_threads = 4;
+    s.ops.bad_alloc_at_hash = 5000;
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged(": check and insert aborted: out of memory"));
+    CHECK(s.ops.Logged(kLockedLine));
+    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+    CHECK(s.ops.Locked());
+    CHECK(s.ops.inserted.size() < kManifestMaxModules);
   }
   SECTION("the kernel runs out of memory inserting module 5000 of 16384") {
     s.SignHuge();
@@ -272,17 +296,25 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     CHECK(s.ops.Locked());
     CHECK(s.ops.inserted.size() == 4999);
   }
-  SECTION("out of memory in audit: logged, locked, and the boot goes on only if it holds") {
+  SECTION("allocation fails in the lock stage, outside any module's attempt") {
+    s.SignHuge();
+    s.ops.bad_alloc_listing_loaded = true;
+    CHECK(LockStage(s) == kStopBoot);
+    CHECK(s.ops.Logged("FAILED: lock stage aborted: out of memory"));
+    CHECK(s.ops.Logged(kLockedLine));
+    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+    CHECK(s.ops.Locked());
+  }
+  SECTION("the same in audit: logged, locked, and the boot goes on only if the lock holds") {
     s.SignHuge();
     s.config.policy = Policy::kAudit;
-    s.ops.bad_alloc_at_hash = 5000;
-    CHECK(Load(s) == kBootContinues);
-    CHECK(s.ops.Logged("audit: would fail: load stage aborted: out of memory"));
+    s.ops.bad_alloc_listing_loaded = true;
+    CHECK(LockStage(s) == kBootContinues);
+    CHECK(s.ops.Logged("audit: would fail: lock stage aborted: out of memory"));
     CHECK(s.ops.Locked());
     s.ops.sysctl["kernel/modules_disabled"] = "0";
     s.ops.unwritable_sysctls.insert("kernel/modules_disabled");
-    s.ops.hashes = 0;
-    CHECK(Load(s) == kStopBoot);
+    CHECK(LockStage(s) == kStopBoot);
     CHECK(s.ops.Logged("stopping the boot: the seal could not be set"));
   }
 }

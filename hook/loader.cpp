@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <new>
 #include <pthread.h>
 #include <sys/sysinfo.h>
 
@@ -90,23 +91,32 @@ struct Attempt {
   std::string hex, read_err;
   int rc = 0;
   uint64_t hash_us = 0, insert_us = 0;
+  const char* aborted = nullptr;  // why an exception cut the attempt short
 };
 
 bool IsFailure(const Attempt& a, const ModuleEntry& m) {
-  return !a.read || a.hex != m.sha256 ||
+  return a.aborted || !a.read || a.hex != m.sha256 ||
          (a.rc != 0 && a.rc != -EEXIST && a.rc != -ENODEV && a.rc != -ENXIO);
 }
 
 void CheckAndInsert(const ModuleEntry& m, KernelOps& ops, Attempt* a) {
   a->started = true;
-  const uint64_t t0 = ops.NowMicros();
-  a->read = ops.HashFile(a->path, &a->hex, &a->read_err);
-  const uint64_t t1 = ops.NowMicros();
-  a->hash_us = t1 - t0;
-  // A file that does not match is never handed to the kernel.
-  if (!a->read || a->hex != m.sha256) return;
-  a->rc = ops.InsertModule(a->path);
-  a->insert_us = ops.NowMicros() - t1;
+  // An exception leaving a worker thread ends the hook at once, before the lock is set: it
+  // becomes this module's failure instead, reported without allocating here.
+  try {
+    const uint64_t t0 = ops.NowMicros();
+    a->read = ops.HashFile(a->path, &a->hex, &a->read_err);
+    const uint64_t t1 = ops.NowMicros();
+    a->hash_us = t1 - t0;
+    // A file that does not match is never handed to the kernel.
+    if (!a->read || a->hex != m.sha256) return;
+    a->rc = ops.InsertModule(a->path);
+    a->insert_us = ops.NowMicros() - t1;
+  } catch (const std::bad_alloc&) {
+    a->aborted = "out of memory";
+  } catch (...) {
+    a->aborted = "unexpected exception";
+  }
 }
 
 // Runs a wave's attempts on up to `threads` threads. Under enforce the first failure stops
@@ -209,7 +219,9 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
         }
         continue;
       }
-      if (!a.read) {
+      if (a.aborted) {
+        failures->push_back(m.name + ": check and insert aborted: " + a.aborted);
+      } else if (!a.read) {
         failures->push_back(m.name + ": cannot read " + a.read_err);
       } else if (a.hex != m.sha256) {
         failures->push_back(m.name + ": hash mismatch for " + a.path + " (manifest " +
