@@ -21,7 +21,7 @@ void CheckCommandLine(std::string_view cmdline, const modseal::HookConfig& base)
   if (config.manifest != base.manifest || config.signature != base.signature ||
       config.pubkeys != base.pubkeys || config.module_root != base.module_root ||
       config.cmdline_may_weaken != base.cmdline_may_weaken ||
-      config.on_failure != base.on_failure)
+      config.on_failure != base.on_failure || config.load_threads != base.load_threads)
     abort();
   if (base.cmdline_may_weaken) return;
   if (base.policy == modseal::Policy::kEnforce && config.policy != modseal::Policy::kEnforce)
@@ -39,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string err;
   if (modseal::ParseHookConfig(text, "hook.conf", &parsed, &err)) {
     if (parsed.pubkeys.empty() || parsed.signature.empty()) abort();
+    if (parsed.load_threads > modseal::kMaxLoadThreads) abort();
     if (parsed.manifest[0] != '/' || parsed.signature[0] != '/' ||
         !AbsoluteOrEmpty(parsed.module_root))
       abort();

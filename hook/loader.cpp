@@ -129,6 +129,9 @@ class WaveRunner {
       : manifest_(manifest), ops_(ops), stop_on_failure_(stop_on_failure), attempts_(attempts) {}
 
   void Run(unsigned threads) {
+    // A wave whose modules were all skipped has nothing to run; the count below would wrap
+    // around and start threads until pthread_create failed (tens of thousands).
+    if (attempts_->empty()) return;
     std::vector<pthread_t> pool;
     const size_t extra = std::min<size_t>(threads, attempts_->size()) - 1;
     for (size_t t = 0; t < extra; ++t) {

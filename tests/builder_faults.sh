@@ -111,9 +111,12 @@ kill_at write 1 "$modseal" sign -k k.key node.manifest
 after_kill node.manifest.minisig prev/node.manifest.minisig 644
 
 # --- disk full: a 128 KiB tmpfs, filled up, holding the previous outputs --------------------
-# The mount exists only in a private mount namespace of the command below.
+# The mount exists only in a private mount namespace of the command below (inside a user
+# namespace too when not root, where unprivileged user namespaces allow it).
 mkdir full
-unshare -m --propagation private bash -c '
+in_namespace=(unshare -m --propagation private)
+[ "$(id -u)" -eq 0 ] || in_namespace=(unshare -r -m --propagation private)
+"${in_namespace[@]}" bash -c '
   mount -t tmpfs -o size=128k none full || exit 99
   cp prev/node.manifest prev/node.manifest.minisig full/
   dd if=/dev/zero of=full/filler bs=4k 2>/dev/null
@@ -127,7 +130,7 @@ unshare -m --propagation private bash -c '
 ' sh "$modseal" "$loaded" "$root"
 ns_rc=$?
 if [ $ns_rc -eq 99 ] || ! [ -e full.ls ]; then
-  bad "cannot mount a tmpfs in a private mount namespace (unshare -m needs root)"
+  bad "cannot mount a tmpfs in a private mount namespace (${in_namespace[*]})"
 else
   check '[ "$(cat full.capture.rc)" = 2 ]' "capture on a full disk exited $(cat full.capture.rc), wanted 2"
   check 'grep -qF "full/node.manifest: write failed: No space left on device" full.capture.out' \
