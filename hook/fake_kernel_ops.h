@@ -13,17 +13,15 @@
 
 namespace modseal_test {
 
+// A mutex a copy of the fake can carry: the copy gets a fresh one.
+struct CopyableMutex : std::mutex {
+  CopyableMutex() = default;
+  CopyableMutex(const CopyableMutex&) : std::mutex() {}
+  CopyableMutex& operator=(const CopyableMutex&) { return *this; }
+};
+
 class FakeKernelOps : public modseal::KernelOps {
  public:
-  FakeKernelOps() = default;
-  // A copy is a second kernel in the same state (tests fork a scenario this way).
-  FakeKernelOps(const FakeKernelOps& other)
-      : release(other.release), files(other.files), insert_result(other.insert_result),
-        inserted(other.inserted), loaded(other.loaded), sysctl(other.sysctl),
-        unwritable_sysctls(other.unwritable_sysctls),
-        modules_disabled_reads_zero(other.modules_disabled_reads_zero),
-        loaded_list_fails(other.loaded_list_fails), log(other.log) {}
-
   std::string release = "6.1.0-28-cloud-amd64";
   std::map<std::string, std::string> files;      // path -> content
   std::map<std::string, int> insert_result;      // path -> negative errno
@@ -85,7 +83,7 @@ class FakeKernelOps : public modseal::KernelOps {
   }
 
  private:
-  std::mutex mu_;  // the loader calls HashFile and InsertModule from several threads
+  CopyableMutex mu_;  // the loader calls HashFile and InsertModule from several threads
 };
 
 }  // namespace modseal_test

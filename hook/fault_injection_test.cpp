@@ -10,6 +10,7 @@
 
 #include "fail_closed.h"
 #include "fake_kernel_ops.h"
+#include "signed_image_test_util.h"
 #include "loader.h"
 #include "manifest.h"
 #include "signed_manifest.h"
@@ -22,7 +23,7 @@ using modseal_test::WriteText;
 
 namespace {
 
-const std::string kRoot = "/lib/modules/6.1.0-28-cloud-amd64";
+const std::string& kRoot = modseal_test::kImageModuleRoot;
 const std::string kLockedLine = "locked: kernel.modules_disabled=1";
 
 // The fake kernel plus the faults this file needs; FakeKernelOps keeps its own behaviour
@@ -77,49 +78,7 @@ class FaultyKernelOps : public FakeKernelOps {
   std::mutex fault_mu_;
 };
 
-// A signed manifest over the fake kernel's files, as the dracut module would ship it.
-struct SealedImage {
-  TempDir dir;
-  FaultyKernelOps ops;
-  HookConfig config;
-  SecretKey sec;
-
-  SealedImage() {
-    PublicKey pub;
-    GenerateKeyPair(&pub, &sec);
-    WriteText(dir / "trusted.pub", FormatPublicKey(pub));
-    config.manifest = dir / "modules.manifest";
-    config.signature = dir / "modules.manifest.minisig";
-    config.pubkeys = {dir / "trusted.pub"};
-  }
-
-  void AddFile(const std::string& file, const std::string& bytes) {
-    ops.files[kRoot + "/" + file] = bytes;
-  }
-  std::string Line(const std::string& name, const std::string& file, const std::string& why,
-                   const std::string& deps) {
-    return "module " + name + " " + file + " sha256:" + Sha256Hex(ops.files[kRoot + "/" + file]) +
-           " " + why + " " + deps + "\n";
-  }
-  void Sign(const std::string& text) {
-    WriteText(config.manifest, text);
-    std::string sig, err;
-    REQUIRE(SignManifestFile(config.manifest, sec, 1, &sig, &err));
-    WriteText(config.signature, sig);
-  }
-
-  // autofs4; virtio_ring <- virtio_blk.
-  void SignSmall() {
-    AddFile("a.ko", "autofs4 bytes");
-    AddFile("r.ko", "virtio_ring bytes");
-    AddFile("b.ko", "virtio_blk bytes");
-    Sign("modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n" +
-         Line("autofs4", "a.ko", "loaded", "-") +
-         Line("virtio_ring", "r.ko", "needed-by:virtio_blk", "-") +
-         Line("virtio_blk", "b.ko", "loaded", "virtio_ring"));
-    ops.loaded = {"autofs4", "virtio_ring", "virtio_blk"};
-  }
-
+struct SealedImage : modseal_test::SignedImage<FaultyKernelOps> {
   // As many modules as the format allows (16384), independent of each other.
   void SignHuge() {
     std::string text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n";
@@ -130,12 +89,6 @@ struct SealedImage {
       text += Line(name, std::string(name) + ".ko", "loaded", "-");
     }
     Sign(text);
-  }
-
-  bool Inserted(const std::string& file) const {
-    for (const std::string& p : ops.inserted)
-      if (p == kRoot + "/" + file) return true;
-    return false;
   }
 };
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fake_kernel_ops.h"
+#include "signed_image_test_util.h"
 #include "file_util.h"
 #include "signed_manifest.h"
 #include "test_util.h"
@@ -17,52 +18,11 @@ using modseal_test::WriteText;
 
 namespace {
 
-const std::string kRoot = "/lib/modules/6.1.0-28-cloud-amd64";
+const std::string& kRoot = modseal_test::kImageModuleRoot;
 
 // virtio_ring <- virtio_blk, plus independent autofs4; signed with a fresh key.
-struct Boot {
-  TempDir dir;
-  FakeKernelOps ops;
-  HookConfig config;
-  SecretKey sec;
-  std::string manifest_text;
-
-  Boot() {
-    ops.files = {{kRoot + "/a.ko", "autofs4 bytes"},
-                 {kRoot + "/r.ko", "virtio_ring bytes"},
-                 {kRoot + "/b.ko", "virtio_blk bytes"}};
-    manifest_text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n" +
-                    Line("autofs4", "a.ko", "loaded", "-") +
-                    Line("virtio_ring", "r.ko", "needed-by:virtio_blk", "-") +
-                    Line("virtio_blk", "b.ko", "loaded", "virtio_ring");
-    PublicKey pub;
-    GenerateKeyPair(&pub, &sec);
-    WriteText(dir / "trusted.pub", FormatPublicKey(pub));
-    config.manifest = dir / "modules.manifest";
-    config.signature = dir / "modules.manifest.minisig";
-    config.pubkeys = {dir / "trusted.pub"};
-    config.load_threads = 1;  // serial unless a test asks for threads
-    Sign(manifest_text);
-  }
-
-  std::string Line(const std::string& name, const std::string& file, const std::string& why,
-                   const std::string& deps) {
-    return "module " + name + " " + file + " sha256:" + Sha256Hex(ops.files[kRoot + "/" + file]) +
-           " " + why + " " + deps + "\n";
-  }
-
-  void Sign(const std::string& text) {
-    WriteText(config.manifest, text);
-    std::string sig, err;
-    REQUIRE(SignManifestFile(config.manifest, sec, 1, &sig, &err));
-    WriteText(config.signature, sig);
-  }
-
-  std::vector<std::string> Inserted() const {
-    std::vector<std::string> names;
-    for (const std::string& p : ops.inserted) names.push_back(p.substr(kRoot.size() + 1));
-    return names;
-  }
+struct Boot : modseal_test::SignedImage<FakeKernelOps> {
+  Boot() { SignSmall(); }
 };
 
 }  // namespace
