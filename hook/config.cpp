@@ -136,47 +136,51 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
   return true;
 }
 
+namespace {
+
+// Sets *setting unless the word did not parse or would weaken a seal the image does not
+// let the command line weaken.
+template <typename T>
+void ApplyWord(const std::string& word, bool parsed, const char* expected, bool weakens,
+               bool may_weaken, T value, T* setting, std::vector<std::string>* notes) {
+  if (!parsed)
+    notes->push_back("ignored " + word + ": " + expected);
+  else if (weakens && !may_weaken)
+    notes->push_back("ignored " + word + ": this image does not let the command line weaken "
+                     "the seal");
+  else
+    *setting = value;
+}
+
+}  // namespace
+
 void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
                       std::vector<std::string>* notes) {
   if (cmdline.size() > kCmdlineMaxBytes) cmdline = cmdline.substr(0, kCmdlineMaxBytes);
   const bool may_weaken = config->cmdline_may_weaken;
-  auto refuse = [&](const std::string& word) {
-    notes->push_back("ignored " + word + ": this image does not let the command line weaken "
-                     "the seal");
-  };
   for (const std::string& word : CommandLineWords(cmdline)) {
     if (!StartsWith(word, "rd.modseal.")) continue;
     size_t eq = word.find('=');
     std::string key = word.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
     if (key == "rd.modseal.policy") {
-      Policy p;
-      if (!ParsePolicy(value, &p)) {
-        notes->push_back("ignored " + word + ": unknown policy");
-      } else if (p == Policy::kAudit && config->policy == Policy::kEnforce && !may_weaken) {
-        refuse(word);
-      } else {
-        config->policy = p;
-      }
+      Policy p = config->policy;
+      bool ok = ParsePolicy(value, &p);
+      ApplyWord(word, ok, "unknown policy",
+                p == Policy::kAudit && config->policy == Policy::kEnforce, may_weaken, p,
+                &config->policy, notes);
     } else if (key == "rd.modseal.lock") {
-      LockPoint l;
       // Locking earlier is stronger; pre-pivot after early is weaker.
-      if (!ParseLock(value, &l)) {
-        notes->push_back("ignored " + word + ": unknown lock point");
-      } else if (l == LockPoint::kPrePivot && config->lock == LockPoint::kEarly && !may_weaken) {
-        refuse(word);
-      } else {
-        config->lock = l;
-      }
+      LockPoint l = config->lock;
+      bool ok = ParseLock(value, &l);
+      ApplyWord(word, ok, "unknown lock point",
+                l == LockPoint::kPrePivot && config->lock == LockPoint::kEarly, may_weaken, l,
+                &config->lock, notes);
     } else if (key == "rd.modseal.kexec") {
-      bool lock;
-      if (!ParseBool(value, &lock)) {
-        notes->push_back("ignored " + word + ": expected yes or no");
-      } else if (!lock && config->lock_kexec && !may_weaken) {
-        refuse(word);
-      } else {
-        config->lock_kexec = lock;
-      }
+      bool lock = config->lock_kexec;
+      bool ok = ParseBool(value, &lock);
+      ApplyWord(word, ok, "expected yes or no", !lock && config->lock_kexec, may_weaken, lock,
+                &config->lock_kexec, notes);
     } else {
       notes->push_back("ignored " + word + ": unknown option");
     }

@@ -156,12 +156,20 @@ qt_build_initrd() {
     modules="$modules modseal"
     qt_dracut_conf "$confdir" "$QT_WORK/$KFLAVOUR/guest.manifest" "$@"
   fi
-  local log=$out.dracut.log
-  if ! dracut --force --quiet --no-hostonly --no-early-microcode --no-compress \
-      --kver "$KVER" --kmoddir "$KROOT/lib/modules/$KVER" \
-      --confdir "$confdir" --conf /dev/null -m "$modules" "${extra[@]}" \
-      "$out.tmp" >"$log" 2>&1 </dev/null; then
-    cat "$log" >&2
+  qt_dracut "$out" "$confdir" --no-hostonly --no-compress -m "$modules" "${extra[@]}"
+}
+
+# qt_dracut OUT CONFDIR ARGS...: the one way the tests and benchmarks run dracut, against
+# the extracted kernel tree, with modules from QT_DRACUT_BASE (default: qt_dracut_base).
+# The log is OUT.dracut.log; on failure it is printed and no OUT is left.
+qt_dracut() {
+  local out=$1 confdir=$2
+  shift 2
+  local base=${QT_DRACUT_BASE:-$(qt_dracut_base)}
+  if ! dracutbasedir=$base dracut --force --quiet --no-early-microcode --kver "$KVER" \
+      --kmoddir "$KROOT/lib/modules/$KVER" --confdir "$confdir" --conf /dev/null "$@" \
+      "$out.tmp" >"$out.dracut.log" 2>&1 </dev/null; then
+    cat "$out.dracut.log" >&2
     rm -f "$out.tmp"
     return 1
   fi
@@ -179,7 +187,7 @@ qt_image() {
   local inputs=("$QT_TOP"/dracut-module/50modseal/* "$MODSEAL_HOOK")
   [ "${2:-}" = --plain ] || inputs+=("$QT_WORK/$KFLAVOUR/guest.manifest")
   stamp=$({ echo "$*"; cat "${inputs[@]}"; } | sha256sum)
-  DRACUT_BASE=$(qt_dracut_base)
+  qt_dracut_base >/dev/null
   qt_locked "image-$KFLAVOUR-$name" qt_build_initrd_once "$out" "$stamp" "$@"
   echo "$out"
 }
@@ -189,7 +197,7 @@ qt_build_initrd_once() {
   shift 2
   [ -e "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ] && return 0
   rm -f "$out" "$out.stamp"
-  dracutbasedir=$DRACUT_BASE qt_build_initrd "$out" "$@" >&2
+  qt_build_initrd "$out" "$@" >&2
   echo "$stamp" >"$out.stamp"
 }
 
@@ -249,6 +257,28 @@ qt_image_path() {
   local list
   list=$(cpio -t --quiet <"$1")
   grep -m1 -E "(^|/)$2\$" <<<"$list" || qt_fail "no $2 in $1"
+}
+
+# qt_capture_in_guest NAME MANIFEST: boots the guest unsealed, as the reference host, runs
+# `modseal capture` in it and writes the manifest it hands out on its third disk.
+# systemd's initrd loads autofs4 itself, so the reference host runs that flavour.
+qt_capture_in_guest() {
+  local name=$1 manifest=$2 img
+  img=$(qt_image plain systemd --plain)
+  qt_boot "$name" "$img" capture
+  qt_expect_marker capture ok
+  tr -d '\0' <"$QT_OUT" >"$manifest.tmp"
+  mv "$manifest.tmp" "$manifest"
+}
+
+# qt_fault_module_bytes IMG DIR MANIFEST MODULE: fills DIR with MODULE's file plus one
+# byte, at its path in IMG, for qt_tamper: the image's copy no longer has its hash.
+qt_fault_module_bytes() {
+  local img=$1 dir=$2 manifest=$3 module=$4 path ko
+  path=$(sed -n "s/^module $module \([^ ]*\) .*/\1/p" "$manifest")
+  ko=$(qt_image_path "$img" "lib/modules/$KVER/$path")
+  mkdir -p "$dir/$(dirname "$ko")"
+  { cat "$KROOT/lib/modules/$KVER/$path"; printf '\0'; } >"$dir/$ko"
 }
 
 # Assertions on the last boot's console log.

@@ -88,7 +88,9 @@ installkernel() {
     local _mods
     _mods=$(modseal_listed_names)
     # shellcheck disable=SC2086
-    [[ -z $_mods ]] || hostonly='' instmods $_mods
+    if [[ -n $_mods ]]; then
+        hostonly='' instmods $_mods || modseal_die "could not install the manifest's modules"
+    fi
     # instmods also follows post: softdeps, which the manifest leaves out.
     modseal_prune_unlisted
     modseal_omit_unlisted
