@@ -100,7 +100,7 @@ installkernel() {
 install() {
     modseal_verify
     local _conf="$initdir/etc/modseal/hook.conf" _i=0 _key
-    inst_simple "${modseal_hook_binary:-$(command -v modseal-hook)}" /usr/bin/modseal-hook
+    inst_simple "${modseal_hook_binary:-$(command -v modseal-hook)}" /usr/sbin/modseal-hook
     inst_simple "$modseal_manifest" /etc/modseal/modules.manifest
     inst_simple "${modseal_signature:-$modseal_manifest.minisig}" /etc/modseal/modules.manifest.minisig
     mkdir -p "$initdir/etc/modseal"
