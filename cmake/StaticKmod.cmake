@@ -12,8 +12,11 @@
 #           modseal_kmod_build (the ExternalProject target behind it)
 # Cache:    MODSEAL_LZMA_STATIC, MODSEAL_ZSTD_STATIC, MODSEAL_APT_GET,
 #           MODSEAL_AUTORECONF, MODSEAL_MAKE (found automatically; override if needed)
-# Needs:    a deb-src entry for kmod, plus dpkg-dev autoconf automake libtool
-#           pkg-config liblzma-dev libzstd-dev (scripts/setup installs all of it).
+#           MODSEAL_KMOD_DSC: a kmod .dsc already downloaded (`apt-get source
+#           --download-only kmod`), unpacked with dpkg-source instead of fetching:
+#           a build without network access, as Debian package builds are.
+# Needs:    a deb-src entry for kmod (unless MODSEAL_KMOD_DSC), plus dpkg-dev autoconf
+#           automake libtool pkg-config liblzma-dev libzstd-dev (scripts/setup installs it).
 
 # --- Download step ------------------------------------------------------------
 # ExternalProject runs this same file with `cmake -P` to fetch the sources, so
@@ -26,13 +29,22 @@ if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   file(REMOVE_RECURSE ${_stale} "${SOURCE_DIR}" "${BINARY_DIR}")
   file(MAKE_DIRECTORY "${BINARY_DIR}")
 
-  execute_process(
-    COMMAND "${APT_GET}" source kmod
-    WORKING_DIRECTORY "${DOWNLOAD_DIR}"
-    RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
-  if(NOT _rc EQUAL 0)
-    message(FATAL_ERROR "`apt-get source kmod` failed (no deb-src entry? run "
-      "scripts/setup, then apt-get update). apt-get said:\n${_out}")
+  if(KMOD_DSC)
+    execute_process(
+      COMMAND dpkg-source -x "${KMOD_DSC}" "${DOWNLOAD_DIR}/kmod-from-dsc"
+      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+    if(NOT _rc EQUAL 0)
+      message(FATAL_ERROR "dpkg-source -x ${KMOD_DSC} failed:\n${_out}")
+    endif()
+  else()
+    execute_process(
+      COMMAND "${APT_GET}" source kmod
+      WORKING_DIRECTORY "${DOWNLOAD_DIR}"
+      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+    if(NOT _rc EQUAL 0)
+      message(FATAL_ERROR "`apt-get source kmod` failed (no deb-src entry? run "
+        "scripts/setup, then apt-get update). apt-get said:\n${_out}")
+    endif()
   endif()
 
   file(GLOB _unpacked LIST_DIRECTORIES true "${DOWNLOAD_DIR}/kmod-*")
@@ -55,6 +67,10 @@ find_library(MODSEAL_LZMA_STATIC NAMES liblzma.a REQUIRED)
 find_library(MODSEAL_ZSTD_STATIC NAMES libzstd.a REQUIRED)
 find_program(MODSEAL_APT_GET apt-get REQUIRED)
 find_program(MODSEAL_AUTORECONF autoreconf REQUIRED)
+set(MODSEAL_KMOD_DSC "" CACHE FILEPATH "kmod .dsc to unpack instead of `apt-get source kmod`")
+if(MODSEAL_KMOD_DSC AND NOT EXISTS "${MODSEAL_KMOD_DSC}")
+  message(FATAL_ERROR "MODSEAL_KMOD_DSC: ${MODSEAL_KMOD_DSC} does not exist")
+endif()
 
 set(_kmod_root "${CMAKE_BINARY_DIR}/kmod-static")
 set(_kmod_src "${_kmod_root}/src/kmod")
@@ -85,6 +101,7 @@ ExternalProject_Add(modseal_kmod_build
   BINARY_DIR "${_kmod_bld}"
   STAMP_DIR "${_kmod_root}/stamp"
   DOWNLOAD_COMMAND "${CMAKE_COMMAND}" -DAPT_GET=${MODSEAL_APT_GET}
+    -DKMOD_DSC=${MODSEAL_KMOD_DSC}
     -DDOWNLOAD_DIR=<DOWNLOAD_DIR> -DSOURCE_DIR=<SOURCE_DIR> -DBINARY_DIR=<BINARY_DIR>
     -P "${CMAKE_CURRENT_LIST_FILE}"
   # The Debian tarball is a git snapshot without ./configure. gtkdocize is only
