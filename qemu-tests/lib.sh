@@ -1,6 +1,9 @@
 # Shared by the QEMU boot tests and scripts/demo: disks, dracut images, boots, assertions.
 # Sourced; expects MODSEAL_BUILD (the CMake build tree). Every artefact lives under
 # $MODSEAL_BUILD/qemu, every boot log under $MODSEAL_BUILD/qemu/logs.
+# MODSEAL_INSTALLED=1 tests the installed package instead of the build tree: modseal and
+# modseal-hook from PATH, dracut's own module directory (where the package put 50modseal),
+# and no binary paths in dracut.conf.d; artefacts go to $MODSEAL_BUILD/qemu-installed.
 
 set -euo pipefail
 shopt -s inherit_errexit
@@ -9,7 +12,18 @@ QT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 QT_TOP=$(cd "$QT_SRC/.." && pwd)
 : "${MODSEAL_BUILD:?set MODSEAL_BUILD to the build tree}"
 MODSEAL_BUILD=$(cd "$MODSEAL_BUILD" && pwd)
-QT_WORK=${QT_WORK:-$MODSEAL_BUILD/qemu}
+MODSEAL_INSTALLED=${MODSEAL_INSTALLED:-0}
+if [ "$MODSEAL_INSTALLED" = 1 ]; then
+  QT_WORK=${QT_WORK:-$MODSEAL_BUILD/qemu-installed}
+  MODSEAL=$(command -v modseal) || { echo "FAIL: modseal is not installed" >&2; exit 1; }
+  MODSEAL_HOOK=$(PATH=$PATH:/usr/sbin:/sbin command -v modseal-hook) ||
+    { echo "FAIL: modseal-hook is not installed" >&2; exit 1; }
+  QT_MODULE_DIR=$(pkg-config --variable=dracutmodulesdir dracut)/50modseal
+  [ -e "$QT_MODULE_DIR/module-setup.sh" ] || { echo "FAIL: no $QT_MODULE_DIR" >&2; exit 1; }
+else
+  QT_WORK=${QT_WORK:-$MODSEAL_BUILD/qemu}
+  QT_MODULE_DIR=$QT_TOP/dracut-module/50modseal
+fi
 # The key images trust; qt_make_keys also makes "other", which they do not.
 QT_KEY=${QT_KEY:-$QT_WORK/keys/test}
 QT_LOGS=$QT_WORK/logs
@@ -44,8 +58,13 @@ qt_kernel() {
 }
 
 # dracut reads modules from dracutbasedir: a farm of links to the installed dracut plus
-# this repository's module, so tests never need `cmake --install`.
+# this repository's module, so tests never need `cmake --install`; the installed package
+# is tested with dracut as it is.
 qt_dracut_base() {
+  if [ "$MODSEAL_INSTALLED" = 1 ]; then
+    dirname "$(dirname "$QT_MODULE_DIR")"
+    return 0
+  fi
   qt_locked dracut-base qt_make_dracut_base
   echo "$QT_WORK/dracut-base"
 }
@@ -59,8 +78,11 @@ qt_make_dracut_base() {
   for f in /usr/lib/dracut/*; do
     [ "$(basename "$f")" = modules.d ] || ln -s "$f" "$base/"
   done
-  for f in /usr/lib/dracut/modules.d/*; do ln -s "$f" "$base/modules.d/"; done
-  ln -s "$QT_TOP/dracut-module/50modseal" "$base/modules.d/50modseal"
+  for f in /usr/lib/dracut/modules.d/*; do
+    # An installed package's copy must not stand in for the one under test.
+    [ "$(basename "$f")" = 50modseal ] || ln -s "$f" "$base/modules.d/"
+  done
+  ln -s "$QT_MODULE_DIR" "$base/modules.d/50modseal"
   touch "$base/.done"
 }
 
@@ -129,8 +151,10 @@ qt_dracut_conf() {
   {
     echo "modseal_manifest=$manifest"
     echo "modseal_pubkeys=\"$QT_KEY.pub\""
-    echo "modseal_hook_binary=$MODSEAL_HOOK"
-    echo "modseal_builder_binary=$MODSEAL"
+    if [ "$MODSEAL_INSTALLED" != 1 ]; then
+      echo "modseal_hook_binary=$MODSEAL_HOOK"
+      echo "modseal_builder_binary=$MODSEAL"
+    fi
     local kv
     for kv in "$@"; do echo "modseal_$kv"; done
   } >"$confdir/50-modseal.conf"
@@ -184,7 +208,7 @@ qt_image() {
   local out=$QT_WORK/$KFLAVOUR/images/$name.img
   mkdir -p "$(dirname "$out")"
   local stamp
-  local inputs=("$QT_TOP"/dracut-module/50modseal/* "$MODSEAL_HOOK")
+  local inputs=("$QT_MODULE_DIR"/* "$MODSEAL_HOOK")
   [ "${2:-}" = --plain ] || inputs+=("$QT_WORK/$KFLAVOUR/guest.manifest")
   stamp=$({ echo "$*"; cat "${inputs[@]}"; } | sha256sum)
   qt_dracut_base >/dev/null
