@@ -37,8 +37,10 @@ modseal_die() {
 modseal_verify() {
     [[ -n $modseal_manifest ]] || modseal_die "modseal_manifest is not set (dracut.conf.d)"
     [[ -n $modseal_pubkeys ]] || modseal_die "modseal_pubkeys is not set (dracut.conf.d)"
-    local _root=${srcmods%/lib/modules/"$kernel"}
-    [[ $_root != "$srcmods" ]] || modseal_die "module directory $srcmods does not end in /lib/modules/$kernel"
+    # dracut's own default is "/lib/modules/KVER/", with the slash.
+    local _mods=${srcmods%/}
+    local _root=${_mods%/lib/modules/"$kernel"}
+    [[ $_root != "$_mods" ]] || modseal_die "module directory $srcmods does not end in /lib/modules/$kernel"
     local _args=() _key
     for _key in $modseal_pubkeys; do _args+=(-p "$_key"); done
     local _out
