@@ -243,17 +243,18 @@ qt_tamper() {
 }
 
 # qt_boot NAME INITRD TEST [kernel args...]: boots the guest, console to logs/NAME.log.
-# TEST is what the real root's init does: capture, probe, bench or nothing. capture and
-# bench write their result to a third disk, $QT_OUT. QT_QEMU_ARGS adds qemu options.
+# TEST is what the real root's init does: capture, probe, bench, workload or nothing.
+# capture, bench and workload write their result to a third disk, $QT_OUT. QT_QEMU_ARGS adds
+# qemu options; QT_ROOT_IMG replaces the busybox real root.
 qt_boot() {
   local name=$1 initrd=$2 test=$3
   shift 3
   local log=$QT_LOGS/$name.log
   local drives=(
-    -drive "file=$QT_WORK/root.img,if=virtio,format=raw,snapshot=on"
+    -drive "file=${QT_ROOT_IMG:-$QT_WORK/root.img},if=virtio,format=raw,snapshot=on"
     -drive "file=$QT_WORK/$KFLAVOUR/modules.img,if=virtio,format=raw,readonly=on"
   )
-  if [ "$test" = capture ] || [ "$test" = bench ]; then
+  if [ "$test" = capture ] || [ "$test" = bench ] || [ "$test" = workload ]; then
     QT_OUT=$QT_WORK/$KFLAVOUR/out-$name.img
     rm -f "$QT_OUT"
     truncate -s 4M "$QT_OUT"
