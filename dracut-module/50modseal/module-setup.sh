@@ -43,10 +43,11 @@ modseal_verify() {
     [[ $_root != "$_mods" ]] || modseal_die "module directory $srcmods does not end in /lib/modules/$kernel"
     local _args=() _key
     for _key in $modseal_pubkeys; do _args+=(-p "$_key"); done
+    # Only what failed: "signature OK" next to a hash failure would read as a contradiction.
     local _out
     if ! _out=$("${modseal_builder_binary:-modseal}" verify "${_args[@]}" \
         -x "${modseal_signature:-$modseal_manifest.minisig}" "$modseal_manifest" \
-        --root "${_root:-/}" 2>&1); then
+        --root "${_root:-/}" 2>&1 >/dev/null); then
         modseal_die "refusing to build: $_out"
     fi
     local _kver
