@@ -14,19 +14,8 @@ namespace {
 int LockAfterException(const char* what, const char* stage_name, const HookConfig& config,
                        KernelOps& ops) {
   try {
-    const bool enforce = config.policy == Policy::kEnforce;
-    ops.Log(std::string(enforce ? "FAILED: " : "audit: would fail: ") + stage_name +
-            " stage aborted: " + what);
-    std::string err;
-    if (!Lock(config, ops, &err)) {
-      ops.Log("FAILED: " + err);
-      ops.Log("stopping the boot: the seal could not be set");
-      return kStopBoot;
-    }
-    ops.Log(std::string("locked: kernel.modules_disabled=1") +
-            (config.lock_kexec ? ", kernel.kexec_load_disabled=1" : ""));
-    if (!enforce) return kBootContinues;
-    ops.Log("stopping the boot (policy enforce)");
+    LogFailure(ops, config, std::string(stage_name) + " stage aborted: " + what);
+    return LockAndDecide(config, ops, true);
   } catch (...) {
   }
   return kStopBoot;

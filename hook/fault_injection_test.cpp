@@ -99,6 +99,13 @@ int LockStage(SealedImage& s) {
   return RunStageFailClosed(RunLockStage, "lock", s.config, s.ops);
 }
 
+// Enforce's ending: the seal reported and holding, then the boot stopped.
+void CheckLockedAndStopped(SealedImage& s) {
+  CHECK(s.ops.Logged(kLockedLine));
+  CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
+  CHECK(s.ops.Locked());
+}
+
 }  // namespace
 
 TEST_CASE("fault: modules_disabled is not writable", "[hook][fault]") {
@@ -187,9 +194,7 @@ TEST_CASE("fault: a module whose init fails with EINVAL", "[hook][fault]") {
   CHECK(Load(s) == kStopBoot);
   CHECK(s.ops.Logged("FAILED: virtio_ring: insert failed: Invalid argument"));
   CHECK(s.ops.Logged("summary: loaded 1, already 0, skipped 0, failed 1 of 3"));
-  CHECK(s.ops.Logged(kLockedLine));
-  CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
-  CHECK(s.ops.Locked());
+  CheckLockedAndStopped(s);
   CHECK(s.Inserted("r.ko"));
   CHECK_FALSE(s.Inserted("b.ko"));  // nothing is loaded after a failure
 }
@@ -223,9 +228,7 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     s.ops.bad_alloc_at_hash = 5000;
     CHECK(Load(s) == kStopBoot);
     CHECK(s.ops.Logged("FAILED: m04999: check and insert aborted: out of memory"));
-    CHECK(s.ops.Logged(kLockedLine));
-    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
-    CHECK(s.ops.Locked());
+    CheckLockedAndStopped(s);
     CHECK(s.ops.inserted.size() == 4999);
   }
   SECTION("allocation fails on one of four loader threads") {
@@ -235,9 +238,7 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     s.ops.bad_alloc_at_hash = 5000;
     CHECK(Load(s) == kStopBoot);
     CHECK(s.ops.Logged(": check and insert aborted: out of memory"));
-    CHECK(s.ops.Logged(kLockedLine));
-    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
-    CHECK(s.ops.Locked());
+    CheckLockedAndStopped(s);
     CHECK(s.ops.inserted.size() < kManifestMaxModules);
   }
   SECTION("the kernel runs out of memory inserting module 5000 of 16384") {
@@ -254,9 +255,7 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     s.ops.bad_alloc_listing_loaded = true;
     CHECK(LockStage(s) == kStopBoot);
     CHECK(s.ops.Logged("FAILED: lock stage aborted: out of memory"));
-    CHECK(s.ops.Logged(kLockedLine));
-    CHECK(s.ops.Logged("stopping the boot (policy enforce)"));
-    CHECK(s.ops.Locked());
+    CheckLockedAndStopped(s);
   }
   SECTION("the same in audit: logged, locked, and the boot goes on only if the lock holds") {
     s.SignHuge();

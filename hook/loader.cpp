@@ -18,11 +18,6 @@ std::string ModuleRoot(const HookConfig& config, const std::string& kver) {
   return config.module_root.empty() ? "/lib/modules/" + kver : config.module_root;
 }
 
-void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what) {
-  ops.Log(std::string(config.policy == Policy::kEnforce ? "FAILED: " : "audit: would fail: ") +
-          what);
-}
-
 // The console line tests and operators read to know the seal holds.
 bool LockAndReport(const HookConfig& config, KernelOps& ops) {
   std::string err;
@@ -44,6 +39,22 @@ int Finish(const HookConfig& config, KernelOps& ops, bool failed) {
 }
 
 }  // namespace
+
+void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what) {
+  ops.Log(std::string(config.policy == Policy::kEnforce ? "FAILED: " : "audit: would fail: ") +
+          what);
+}
+
+int LockAndDecide(const HookConfig& config, KernelOps& ops, bool failed) {
+  if (!LockAndReport(config, ops)) {
+    // A lock that does not hold is never acceptable, in either policy.
+    ops.Log("stopping the boot: the seal could not be set");
+    return kStopBoot;
+  }
+  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
+  ops.Log("stopping the boot (policy enforce)");
+  return kStopBoot;
+}
 
 bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
                    std::string* err) {
@@ -326,14 +337,7 @@ int RunLockStage(const HookConfig& config, KernelOps& ops) {
       failed = true;
     }
   }
-  if (!LockAndReport(config, ops)) {
-    // A lock that does not hold is never acceptable, in either policy.
-    ops.Log("stopping the boot: the seal could not be set");
-    return kStopBoot;
-  }
-  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
-  ops.Log("stopping the boot (policy enforce)");
-  return kStopBoot;
+  return LockAndDecide(config, ops, failed);
 }
 
 }  // namespace modseal

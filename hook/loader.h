@@ -45,5 +45,10 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
 std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
                                         const std::vector<std::string>& loaded);
 bool Lock(const HookConfig& config, KernelOps& ops, std::string* err);
+// "FAILED: " under enforce, "audit: would fail: " under audit.
+void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what);
+// Sets the lock after checks whose outcome is `failed` and decides the boot: a lock that
+// does not hold stops it in either policy, a failure stops it under enforce.
+int LockAndDecide(const HookConfig& config, KernelOps& ops, bool failed);
 
 }  // namespace modseal

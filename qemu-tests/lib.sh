@@ -331,6 +331,33 @@ qt_manifest_names() {
   sed -n 's/^module \([^ ]*\) .*/\1/p' "$1" | LC_ALL=C sort | paste -sd, -
 }
 
+# qt_expect_sealed_root MANIFEST: the last boot (a probe) reached the real root locked,
+# with exactly MANIFEST's modules loaded, and the kernel refused every way to load more.
+qt_expect_sealed_root() {
+  local manifest=$1
+  qt_expect "modseal: summary: loaded "
+  qt_expect "modseal: locked: kernel.modules_disabled=1, kernel.kexec_load_disabled=1"
+  qt_expect_before "modseal: locked: " "MODSEAL-TEST real-root-init=running"
+  qt_expect_marker modules_disabled 1
+  qt_expect_marker kexec_load_disabled 1
+  # Listed modules for hardware this guest lacks (crc32c_intel without SSE4.2) are skips.
+  local skipped
+  skipped=$(sed -n 's/.*modseal: skipped \([^:]*\): .*/\1/p' "$QT_LOG" | sort -u)
+  qt_expect_marker loaded "$(qt_manifest_names "$manifest" | tr , '\n' |
+    grep -vxF -f <(echo "$skipped"; echo) | paste -sd, -)"
+  local m
+  for m in sctp dccp; do
+    qt_marker "modprobe-$m" | grep -q "Operation not permitted" ||
+      qt_fail "modprobe $m was not refused: $(qt_marker "modprobe-$m"); log: $QT_LOG"
+  done
+  qt_marker insmod | grep -q "Operation not permitted" ||
+    qt_fail "insmod of a copied sctp.ko was not refused; log: $QT_LOG"
+  qt_marker write0 | grep -q "Invalid argument" ||
+    qt_fail "writing 0 to modules_disabled was not refused; log: $QT_LOG"
+  qt_expect_marker after-write0 1
+  qt_expect_marker rootfs "written on the real root"
+}
+
 # $1 appears on the console before $2 does.
 qt_expect_before() {
   local a b
