@@ -239,6 +239,10 @@ bool IsValidModulePath(std::string_view path) {
     if (part.empty() || part == "." || part == "..") return false;
   for (char c : path)
     if (!(IsNameChar(c) || c == '.' || c == '/' || c == '+' || c == ',')) return false;
+  return HasModuleFileSuffix(path);
+}
+
+bool HasModuleFileSuffix(std::string_view path) {
   for (std::string_view ext : {".ko", ".ko.xz", ".ko.zst", ".ko.gz"})
     if (path.size() > ext.size() && path.substr(path.size() - ext.size()) == ext) return true;
   return false;

@@ -67,5 +67,7 @@ std::string NormalizeModuleName(std::string_view name);
 bool IsValidModuleName(std::string_view name);
 bool IsValidKernelRelease(std::string_view release);
 bool IsValidModulePath(std::string_view path);
+// Ends in .ko, .ko.xz, .ko.zst or .ko.gz, as the files libkmod and udev load.
+bool HasModuleFileSuffix(std::string_view path);
 
 }  // namespace modseal

@@ -49,9 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (err.rfind("hook.conf:", 0) != 0) {
     abort();
   }
-  modseal::HookConfig strict;  // the defaults: enforce, pre-pivot, kexec locked
+  modseal::HookConfig strict;  // the defaults: enforce, lock early, kexec locked
   CheckCommandLine(text, strict);
-  strict.lock = modseal::LockPoint::kEarly;
+  strict.lock = modseal::LockPoint::kPreMount;
   CheckCommandLine(text, strict);
   modseal::HookConfig weakable;
   weakable.cmdline_may_weaken = true;

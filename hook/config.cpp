@@ -25,11 +25,17 @@ bool ParsePolicy(std::string_view v, Policy* out) {
 }
 
 bool ParseLock(std::string_view v, LockPoint* out) {
-  if (v == "pre-pivot") *out = LockPoint::kPrePivot;
-  else if (v == "early") *out = LockPoint::kEarly;
+  if (v == "early") *out = LockPoint::kEarly;
+  else if (v == "pre-mount") *out = LockPoint::kPreMount;
   else return false;
   return true;
 }
+
+// The lock point earlier versions offered: by then real-root files had been sourced.
+constexpr std::string_view kRemovedLockPoint = "pre-pivot";
+constexpr char kRemovedLockPointWhy[] =
+    "lock=pre-pivot is no longer offered: dracut runs files from the real root before "
+    "pre-pivot; use early or pre-mount";
 
 bool ParseOnFailure(std::string_view v, OnFailure* out) {
   if (v == "poweroff") *out = OnFailure::kPowerOff;
@@ -78,7 +84,7 @@ std::vector<std::string> CommandLineWords(std::string_view cmdline) {
 }  // namespace
 
 const char* PolicyName(Policy p) { return p == Policy::kEnforce ? "enforce" : "audit"; }
-const char* LockPointName(LockPoint l) { return l == LockPoint::kEarly ? "early" : "pre-pivot"; }
+const char* LockPointName(LockPoint l) { return l == LockPoint::kEarly ? "early" : "pre-mount"; }
 
 bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
                      std::string* err) {
@@ -109,6 +115,10 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
     } else if (key == "policy") {
       ok = ParsePolicy(value, &config.policy);
     } else if (key == "lock") {
+      if (value == kRemovedLockPoint) {
+        *err = where + kRemovedLockPointWhy;
+        return false;
+      }
       ok = ParseLock(value, &config.lock);
     } else if (key == "lock_kexec") {
       ok = ParseBool(value, &config.lock_kexec);
@@ -170,11 +180,11 @@ void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
                 p == Policy::kAudit && config->policy == Policy::kEnforce, may_weaken, p,
                 &config->policy, notes);
     } else if (key == "rd.modseal.lock") {
-      // Locking earlier is stronger; pre-pivot after early is weaker.
+      // Locking earlier is stronger; pre-mount after early is weaker.
       LockPoint l = config->lock;
       bool ok = ParseLock(value, &l);
-      ApplyWord(word, ok, "unknown lock point",
-                l == LockPoint::kPrePivot && config->lock == LockPoint::kEarly, may_weaken, l,
+      ApplyWord(word, ok, value == kRemovedLockPoint ? kRemovedLockPointWhy : "unknown lock point",
+                l == LockPoint::kPreMount && config->lock == LockPoint::kEarly, may_weaken, l,
                 &config->lock, notes);
     } else if (key == "rd.modseal.kexec") {
       bool lock = config->lock_kexec;

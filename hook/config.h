@@ -9,7 +9,11 @@
 namespace modseal {
 
 enum class Policy { kEnforce, kAudit };
-enum class LockPoint { kPrePivot, kEarly };
+// early: right after loading, before udev starts. pre-mount: after udev (which may load
+// listed modules for devices it finds) but before the real root is mounted, so no dracut
+// module can read or run anything from it first. There is no later point: dracut sources
+// real-root files (etc/sysconfig/readonly-root) once the root is mounted.
+enum class LockPoint { kEarly, kPreMount };
 // What stopping the boot means: the hook powers off or halts the machine itself, so no
 // init system can ignore it; "emergency" leaves it to dracut's emergency handling.
 enum class OnFailure { kPowerOff, kHalt, kEmergency };
@@ -20,7 +24,7 @@ struct HookConfig {
   std::vector<std::string> pubkeys;
   std::string module_root;  // default: /lib/modules/KVER
   Policy policy = Policy::kEnforce;
-  LockPoint lock = LockPoint::kPrePivot;
+  LockPoint lock = LockPoint::kEarly;
   bool lock_kexec = true;
   bool cmdline_may_weaken = false;
   OnFailure on_failure = OnFailure::kPowerOff;

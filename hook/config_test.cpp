@@ -28,7 +28,7 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.manifest == "/etc/modseal/modules.manifest");
   CHECK(c.signature == "/etc/modseal/modules.manifest.minisig");
   CHECK(c.policy == Policy::kEnforce);
-  CHECK(c.lock == LockPoint::kPrePivot);
+  CHECK(c.lock == LockPoint::kEarly);  // nothing of the real root is read before the lock
   CHECK(c.lock_kexec);
   CHECK_FALSE(c.cmdline_may_weaken);
   CHECK(c.on_failure == OnFailure::kPowerOff);
@@ -36,14 +36,14 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(Parse("pubkey=/a\nload_threads=0\n").load_threads == 0);
   CHECK(Parse("pubkey=/a\nload_threads=64\n").load_threads == 64);
   c = Parse("# built by dracut\n\nmanifest=/m\nsignature=/s\npubkey=/a\npubkey=/b\n"
-            "module_root=/r\npolicy=audit\nlock=early\nlock_kexec=no\ncmdline_may_weaken=yes\n"
+            "module_root=/r\npolicy=audit\nlock=pre-mount\nlock_kexec=no\ncmdline_may_weaken=yes\n"
             "on_failure=emergency\n");
   CHECK(c.manifest == "/m");
   CHECK(c.signature == "/s");
   CHECK(c.pubkeys == std::vector<std::string>{"/a", "/b"});
   CHECK(c.module_root == "/r");
   CHECK(c.policy == Policy::kAudit);
-  CHECK(c.lock == LockPoint::kEarly);
+  CHECK(c.lock == LockPoint::kPreMount);
   CHECK_FALSE(c.lock_kexec);
   CHECK(c.cmdline_may_weaken);
   CHECK(c.on_failure == OnFailure::kEmergency);
@@ -60,6 +60,11 @@ TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
   CHECK(ParseError("pubkey=/a\nload_threads=\n") ==
         "hook.conf:2: invalid value \"\" for load_threads");
   CHECK(ParseError("pubkey\n") == "hook.conf:1: expected key=value");
+  // The old default lock point is refused by name, with the reason.
+  CHECK(ParseError("pubkey=/a\nlock=pre-pivot\n") ==
+        "hook.conf:2: lock=pre-pivot is no longer offered: dracut runs files from the real "
+        "root before pre-pivot; use early or pre-mount");
+  CHECK(ParseError("pubkey=/a\nlock=late\n") == "hook.conf:2: invalid value \"late\" for lock");
   CHECK(ParseError("pubkey=relative.pub\n") ==
         "hook.conf:1: invalid value \"relative.pub\" for pubkey");
   CHECK(ParseError("policy=audit\n") == "hook.conf: no pubkey= line: nothing could ever verify");
@@ -70,18 +75,24 @@ TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
 TEST_CASE("command line cannot weaken a locked-down image", "[hook][config]") {
   HookConfig c = Parse("pubkey=/a\nlock=early\n");
   std::vector<std::string> notes;
-  ApplyCommandLine("quiet rd.modseal.policy=audit rd.modseal.lock=pre-pivot rd.modseal.kexec=no",
+  ApplyCommandLine("quiet rd.modseal.policy=audit rd.modseal.lock=pre-mount rd.modseal.kexec=no "
+                   "rd.modseal.lock=pre-pivot",
                    &c, &notes);
   CHECK(c.policy == Policy::kEnforce);
   CHECK(c.lock == LockPoint::kEarly);
   CHECK(c.lock_kexec);
-  REQUIRE(notes.size() == 3);
+  REQUIRE(notes.size() == 4);
   CHECK(notes[0] == "ignored rd.modseal.policy=audit: this image does not let the command line "
                     "weaken the seal");
+  CHECK(notes[1] == "ignored rd.modseal.lock=pre-mount: this image does not let the command "
+                    "line weaken the seal");
+  CHECK(notes[3] == "ignored rd.modseal.lock=pre-pivot: lock=pre-pivot is no longer offered: "
+                    "dracut runs files from the real root before pre-pivot; use early or "
+                    "pre-mount");
 }
 
 TEST_CASE("command line may always strengthen", "[hook][config]") {
-  HookConfig c = Parse("pubkey=/a\npolicy=audit\nlock_kexec=no\n");
+  HookConfig c = Parse("pubkey=/a\npolicy=audit\nlock=pre-mount\nlock_kexec=no\n");
   std::vector<std::string> notes;
   ApplyCommandLine("rd.modseal.policy=enforce rd.modseal.lock=early rd.modseal.kexec=yes", &c,
                    &notes);
@@ -95,9 +106,10 @@ TEST_CASE("command line weakens only where the image allows it", "[hook][config]
   HookConfig c = Parse("pubkey=/a\ncmdline_may_weaken=yes\n");
   std::vector<std::string> notes;
   ApplyCommandLine("root=/dev/vda \"rd.modseal.policy=audit\" rd.modseal.kexec=0 "
-                   "rd.modseal.bogus=1 rd.modseal.lock=never",
+                   "rd.modseal.bogus=1 rd.modseal.lock=never rd.modseal.lock=pre-mount",
                    &c, &notes);
   CHECK(c.policy == Policy::kAudit);
+  CHECK(c.lock == LockPoint::kPreMount);
   CHECK_FALSE(c.lock_kexec);
   CHECK(notes == std::vector<std::string>{"ignored rd.modseal.bogus=1: unknown option",
                                           "ignored rd.modseal.lock=never: unknown lock point"});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernel_ops.h"
+#include "manifest.h"
 #include "sha256.h"
 
 namespace modseal_test {
@@ -24,6 +25,10 @@ class FakeKernelOps : public modseal::KernelOps {
  public:
   std::string release = "6.1.0-28-cloud-amd64";
   std::map<std::string, std::string> files;      // path -> content
+  std::set<std::string> links;                   // module-named symlinks in the image
+  std::string resolved_module_root;              // what ResolvePath gives (default: as is)
+  bool find_fails = false;
+  std::vector<std::string> removed;
   std::map<std::string, int> insert_result;      // path -> negative errno
   std::vector<std::string> inserted;             // paths, in order
   std::vector<std::string> loaded;               // /proc/modules names
@@ -58,6 +63,29 @@ class FakeKernelOps : public modseal::KernelOps {
       return false;
     }
     *names = loaded;
+    return true;
+  }
+  bool FindModuleFiles(std::vector<modseal::ModuleFile>* found, std::string* err) override {
+    if (find_fails) {
+      *err = "walking the initramfs: Input/output error";
+      return false;
+    }
+    found->clear();
+    for (const auto& [path, bytes] : files)
+      if (modseal::HasModuleFileSuffix(path)) found->push_back({path, true});
+    for (const std::string& path : links) found->push_back({path, false});
+    return true;
+  }
+  bool ResolvePath(const std::string& path, std::string* resolved, std::string*) override {
+    *resolved = resolved_module_root.empty() ? path : resolved_module_root;
+    return true;
+  }
+  bool RemoveFile(const std::string& path, std::string* err) override {
+    if (!files.erase(path) && !links.erase(path)) {
+      *err = path + ": No such file or directory";
+      return false;
+    }
+    removed.push_back(path);
     return true;
   }
   bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override {

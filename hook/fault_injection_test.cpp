@@ -189,7 +189,7 @@ TEST_CASE("fault: a module whose init fails with EINVAL", "[hook][fault]") {
   SealedImage s;
   s.SignSmall();
   s.ops.insert_result[kRoot + "/r.ko"] = -EINVAL;
-  SECTION("lock=pre-pivot") {}
+  SECTION("lock=pre-mount") {}
   SECTION("lock=early") { s.config.lock = LockPoint::kEarly; }
   CHECK(Load(s) == kStopBoot);
   CHECK(s.ops.Logged("FAILED: virtio_ring: insert failed: Invalid argument"));

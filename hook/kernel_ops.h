@@ -8,6 +8,12 @@
 
 namespace modseal {
 
+// A file in the initramfs whose name marks it as a kernel module.
+struct ModuleFile {
+  std::string path;     // absolute, as found: directories are not resolved
+  bool regular = true;  // false: a symlink, or anything else that is not a plain file
+};
+
 class KernelOps {
  public:
   virtual ~KernelOps() = default;
@@ -18,6 +24,12 @@ class KernelOps {
   // install/remove commands. Returns 0 or a negative errno (-EEXIST: already loaded).
   virtual int InsertModule(const std::string& path) = 0;
   virtual bool LoadedModules(std::vector<std::string>* names, std::string* err) = 0;
+  // Every *.ko, *.ko.xz, *.ko.zst and *.ko.gz on the root file system (the initramfs),
+  // symlinks included and not followed, other mounts (/proc, /sys, /run) not entered.
+  virtual bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) = 0;
+  // PATH with every symlink resolved (/lib may be a link to usr/lib).
+  virtual bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) = 0;
+  virtual bool RemoveFile(const std::string& path, std::string* err) = 0;
   // key is a path below /proc/sys, e.g. "kernel/modules_disabled".
   virtual bool WriteSysctl(const std::string& key, const std::string& value,
                            std::string* err) = 0;

@@ -3,13 +3,18 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <climits>
+#include <cstdlib>
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <libkmod.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "file_util.h"
 #include "loaded_modules.h"
+#include "manifest.h"
 #include "sha256.h"
 
 namespace modseal {
@@ -64,6 +69,49 @@ int LinuxKernelOps::InsertModule(const std::string& path) {
 
 bool LinuxKernelOps::LoadedModules(std::vector<std::string>* names, std::string* err) {
   return ReadLoadedModules("/proc/modules", names, err);
+}
+
+namespace {
+
+// nftw has no user pointer; the walk runs once, on the hook's main thread.
+std::vector<ModuleFile>* g_found = nullptr;
+
+int NoteModuleFile(const char* path, const struct stat* st, int type, struct FTW*) {
+  if (type != FTW_D && type != FTW_DP && HasModuleFileSuffix(path))
+    g_found->push_back({path, type == FTW_F && S_ISREG(st->st_mode)});
+  return 0;
+}
+
+}  // namespace
+
+bool LinuxKernelOps::FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) {
+  files->clear();
+  g_found = files;
+  // FTW_PHYS: a symlink is reported, not followed. FTW_MOUNT: the initramfs only.
+  const int rc = nftw("/", NoteModuleFile, 32, FTW_PHYS | FTW_MOUNT);
+  g_found = nullptr;
+  if (rc != 0) {
+    *err = std::string("walking the initramfs: ") + strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+bool LinuxKernelOps::ResolvePath(const std::string& path, std::string* resolved,
+                                 std::string* err) {
+  char buf[PATH_MAX];
+  if (!realpath(path.c_str(), buf)) {
+    *err = path + ": " + strerror(errno);
+    return false;
+  }
+  *resolved = buf;
+  return true;
+}
+
+bool LinuxKernelOps::RemoveFile(const std::string& path, std::string* err) {
+  if (unlink(path.c_str()) == 0) return true;
+  *err = path + ": " + strerror(errno);
+  return false;
 }
 
 bool LinuxKernelOps::WriteSysctl(const std::string& key, const std::string& value,

@@ -18,6 +18,9 @@ class LinuxKernelOps : public KernelOps {
   bool HashFile(const std::string& path, std::string* hex, std::string* err) override;
   int InsertModule(const std::string& path) override;
   bool LoadedModules(std::vector<std::string>* names, std::string* err) override;
+  bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) override;
+  bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) override;
+  bool RemoveFile(const std::string& path, std::string* err) override;
   bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override;
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override;
   void Log(const std::string& message) override;

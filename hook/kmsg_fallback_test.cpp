@@ -58,7 +58,7 @@ TEST_CASE("fault: without /dev/kmsg the real hook logs every line to stderr", "[
   const std::string out = StderrWithoutDev(
       [] {
         modseal::LinuxKernelOps ops;
-        ops.Log("load: policy enforce, lock pre-pivot");
+        ops.Log("load: policy enforce, lock early");
         ops.Log("FAILED: virtio_ring: insert failed: Invalid argument");
         ops.Log("stopping the boot (policy enforce)");
       },
@@ -71,7 +71,7 @@ TEST_CASE("fault: without /dev/kmsg the real hook logs every line to stderr", "[
   }
   REQUIRE(problem.empty());
   CHECK(out ==
-        "modseal: load: policy enforce, lock pre-pivot\n"
+        "modseal: load: policy enforce, lock early\n"
         "modseal: FAILED: virtio_ring: insert failed: Invalid argument\n"
         "modseal: stopping the boot (policy enforce)\n");
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <new>
 #include <pthread.h>
+#include <set>
 #include <sys/sysinfo.h>
 
 #include "signed_manifest.h"
@@ -28,14 +29,6 @@ bool LockAndReport(const HookConfig& config, KernelOps& ops) {
   ops.Log(std::string("locked: kernel.modules_disabled=1") +
           (config.lock_kexec ? ", kernel.kexec_load_disabled=1" : ""));
   return true;
-}
-
-// Enforce: a failure locks at once and stops the boot. Audit: the boot goes on.
-int Finish(const HookConfig& config, KernelOps& ops, bool failed) {
-  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
-  LockAndReport(config, ops);
-  ops.Log("stopping the boot (policy enforce)");
-  return kStopBoot;
 }
 
 }  // namespace
@@ -143,18 +136,29 @@ class WaveRunner {
     // A wave whose modules were all skipped has nothing to run; the count below would wrap
     // around and start threads until pthread_create failed (tens of thousands).
     if (attempts_->empty()) return;
-    std::vector<pthread_t> pool;
     const size_t extra = std::min<size_t>(threads, attempts_->size()) - 1;
+    // Reserved first: no allocation may throw while threads use the attempts.
+    std::vector<pthread_t> pool;
+    pool.reserve(extra);
+    JoinAll join(&pool);
     for (size_t t = 0; t < extra; ++t) {
       pthread_t id;
       if (pthread_create(&id, nullptr, &WaveRunner::Thread, this) != 0) break;  // fewer, same result
       pool.push_back(id);
     }
     Work();
-    for (pthread_t id : pool) pthread_join(id, nullptr);
   }
 
  private:
+  // Joins on every way out of Run, so no worker outlives the attempts it works on.
+  struct JoinAll {
+    explicit JoinAll(std::vector<pthread_t>* pool) : pool(pool) {}
+    ~JoinAll() {
+      for (pthread_t id : *pool) pthread_join(id, nullptr);
+    }
+    std::vector<pthread_t>* pool;
+  };
+
   static void* Thread(void* self) {
     static_cast<WaveRunner*>(self)->Work();
     return nullptr;
@@ -284,6 +288,53 @@ bool Lock(const HookConfig& config, KernelOps& ops, std::string* err) {
   return ok;
 }
 
+namespace {
+
+// After the load stage: enforce stops a failed boot at once (locked); lock=early then
+// seals through the lock stage's audit; pre-mount leaves that to the later stage.
+int EndLoadStage(const HookConfig& config, KernelOps& ops, bool failed) {
+  if (failed && config.policy == Policy::kEnforce) return LockAndDecide(config, ops, true);
+  if (config.lock == LockPoint::kEarly) return RunLockStage(config, ops);
+  return kBootContinues;
+}
+
+}  // namespace
+
+std::vector<ModuleFile> UnlistedModuleFiles(const HookConfig& config, const Manifest& manifest,
+                                            KernelOps& ops, std::string* err) {
+  std::string root;
+  std::vector<ModuleFile> found;
+  if (!ops.ResolvePath(ModuleRoot(config, manifest.kernel), &root, err) ||
+      !ops.FindModuleFiles(&found, err))
+    return {};
+  std::set<std::string> listed;
+  for (const ModuleEntry& m : manifest.modules) listed.insert(root + "/" + m.path);
+  std::vector<ModuleFile> unlisted;
+  for (const ModuleFile& f : found)
+    if (!f.regular || !listed.count(f.path)) unlisted.push_back(f);
+  return unlisted;
+}
+
+bool CheckImageModuleFiles(const HookConfig& config, const Manifest& manifest, KernelOps& ops) {
+  std::string err;
+  const std::vector<ModuleFile> unlisted = UnlistedModuleFiles(config, manifest, ops, &err);
+  if (!err.empty()) {
+    LogFailure(ops, config, "cannot check the initramfs for unlisted modules: " + err);
+    return false;
+  }
+  for (const ModuleFile& f : unlisted) {
+    std::string what = "module file " + f.path + (f.regular ? "" : " (not a regular file)") +
+                       " in the initramfs is not in the manifest";
+    if (config.policy == Policy::kAudit) {
+      // Audit boots on, but nothing (udev, modprobe) may load it from here.
+      std::string why;
+      what += ops.RemoveFile(f.path, &why) ? "; removed" : "; cannot remove: " + why;
+    }
+    LogFailure(ops, config, what);
+  }
+  return unlisted.empty();
+}
+
 int RunLoadStage(const HookConfig& config, KernelOps& ops) {
   const uint64_t start = ops.NowMicros();
   ops.Log(std::string("load: policy ") + PolicyName(config.policy) + ", lock " +
@@ -294,13 +345,13 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
     LogFailure(ops, config, err);
     // Nothing from an unverified list is loaded, whatever the policy.
     ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (manifest not verified)");
-    if (config.policy == Policy::kAudit && config.lock == LockPoint::kEarly &&
-        !LockAndReport(config, ops)) {
-      // A lock that does not hold is never acceptable, in either policy.
-      ops.Log("stopping the boot: the seal could not be set");
-      return kStopBoot;
-    }
-    return Finish(config, ops, true);
+    return EndLoadStage(config, ops, true);
+  }
+  // Before any insert, so an unlisted file is never loaded by anyone under enforce.
+  const bool image_ok = CheckImageModuleFiles(config, manifest, ops);
+  if (!image_ok && config.policy == Policy::kEnforce) {
+    ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (unlisted module files)");
+    return EndLoadStage(config, ops, true);
   }
   std::vector<std::string> failures;
   LoadCounts c = LoadListed(config, manifest, ops, &failures);
@@ -313,10 +364,7 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
   ops.Log("timing: wall_us=" + std::to_string(ops.NowMicros() - start) +
           " insert_us=" + std::to_string(c.insert_us) + " hash_us=" + std::to_string(c.hash_us) +
           " waves=" + std::to_string(c.waves) + " threads=" + std::to_string(c.threads));
-  if (c.failed == 0 && config.lock == LockPoint::kEarly) return RunLockStage(config, ops);
-  if (config.policy == Policy::kAudit && config.lock == LockPoint::kEarly)
-    return RunLockStage(config, ops);
-  return Finish(config, ops, c.failed != 0);
+  return EndLoadStage(config, ops, !image_ok || c.failed != 0);
 }
 
 int RunLockStage(const HookConfig& config, KernelOps& ops) {

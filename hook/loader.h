@@ -1,10 +1,10 @@
 // What the hook does at each stage, decided here and carried out through KernelOps.
 //
-// load: verify the manifest, then hash-check and insert the modules wave by wave: a wave
-//       holds modules that do not depend on each other, inserted by parallel threads;
-//       with lock=early, lock right after.
+// load: verify the manifest, refuse module files it does not list, then hash-check and
+//       insert the modules wave by wave: a wave holds modules that do not depend on each
+//       other, inserted by parallel threads; with lock=early, lock right after.
 // lock: verify again, audit loaded modules against the manifest, set modules_disabled=1
-//       (and kexec_load_disabled=1), read it back.
+//       (and kexec_load_disabled=1), read it back. Runs before the real root is mounted.
 // Under the enforce policy any failure locks at once and returns kStopBoot.
 #pragma once
 
@@ -42,6 +42,13 @@ bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
                    std::string* err);
 LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, KernelOps& ops,
                       std::vector<std::string>* failures);
+// Module files in the initramfs that are not a listed module's regular file: put in by
+// dracut's install_items or --include after the module's build checks, or a symlink.
+// Empty with *err set if the image cannot be walked.
+std::vector<ModuleFile> UnlistedModuleFiles(const HookConfig& config, const Manifest& manifest,
+                                            KernelOps& ops, std::string* err);
+// Logs each as a failure; under audit also removes it. False if any was found.
+bool CheckImageModuleFiles(const HookConfig& config, const Manifest& manifest, KernelOps& ops);
 std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
                                         const std::vector<std::string>& loaded);
 bool Lock(const HookConfig& config, KernelOps& ops, std::string* err);

@@ -31,7 +31,7 @@ TEST_CASE("load inserts the listed modules in order; lock audits and seals", "[h
   Boot b;
   CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
   CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko", "b.ko"});
-  CHECK_FALSE(b.ops.Locked());  // lock=pre-pivot: not yet
+  CHECK_FALSE(b.ops.Locked());  // lock=pre-mount: not yet
   CHECK(b.ops.Logged("summary: loaded 3, already 0, skipped 0, failed 0 of 3"));
   b.ops.loaded = {"virtio_blk", "virtio_ring", "autofs4"};
   CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
@@ -92,6 +92,7 @@ TEST_CASE("waves group modules that do not depend on each other", "[hook]") {
 // A wide manifest: 60 modules in 3 layers, each depending on two of the layer below.
 struct WideBoot : Boot {
   WideBoot() {
+    ops.files.clear();  // only the wide manifest's modules are in this image
     std::string text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n";
     Manifest m;
     m.kernel = "6.1.0-28-cloud-amd64";
@@ -175,6 +176,7 @@ TEST_CASE("parallel audit: the same outcome and log as serial", "[hook]") {
 TEST_CASE("a softdep that does not load does not hold its user back", "[hook]") {
   // ext4's "softdep pre: crc32c" lists crc32c_intel, which has no device without SSE4.2.
   Boot b;
+  b.ops.files.clear();
   b.ops.files[kRoot + "/ci.ko"] = "crc32c_intel bytes";
   b.ops.files[kRoot + "/e.ko"] = "ext4 bytes";
   b.Sign("modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n" +
@@ -334,4 +336,77 @@ TEST_CASE("audit of a /proc/modules snapshot against a manifest", "[hook]") {
   CHECK(UnlistedLoaded(m, {"virtio_blk", "sctp", "dccp"}) ==
         std::vector<std::string>{"sctp", "dccp"});
   CHECK(UnlistedLoaded(m, {"virtio_blk"}).empty());
+}
+
+TEST_CASE("the default lock point seals in the load stage, before udev", "[hook]") {
+  Boot b;
+  b.config.lock = HookConfig().lock;
+  REQUIRE(b.config.lock == LockPoint::kEarly);
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("load: policy enforce, lock early"));
+}
+
+TEST_CASE("enforce: a module file the manifest does not list stops the boot unloaded",
+          "[hook]") {
+  Boot b;
+  SECTION("an extra file (dracut install_items, --include)") {
+    b.ops.files[kRoot + "/extra/dummy.ko"] = "dummy bytes";
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: module file " + kRoot +
+                       "/extra/dummy.ko in the initramfs is not in the manifest"));
+  }
+  SECTION("a file outside the module directory") {
+    b.ops.files["/usr/lib/extra.ko.xz"] = "xz bytes";
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: module file /usr/lib/extra.ko.xz in the initramfs"));
+  }
+  SECTION("a symlink, even at a listed path") {
+    b.ops.links.insert(kRoot + "/b.ko");
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: module file " + kRoot +
+                       "/b.ko (not a regular file) in the initramfs is not in the manifest"));
+  }
+  SECTION("an initramfs that cannot be walked") {
+    b.ops.find_fails = true;
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: cannot check the initramfs for unlisted modules: walking the "
+                       "initramfs: Input/output error"));
+  }
+  CHECK(b.ops.inserted.empty());  // checked before anything is loaded
+  CHECK(b.ops.Logged("failed 1 (unlisted module files)"));
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("stopping the boot (policy enforce)"));
+}
+
+TEST_CASE("audit: an unlisted module file is removed before udev could load it", "[hook]") {
+  Boot b;
+  b.config.policy = Policy::kAudit;
+  b.ops.files[kRoot + "/extra/dummy.ko"] = "dummy bytes";
+  b.ops.links.insert(kRoot + "/updates/virtio_blk.ko");
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.removed ==
+        std::vector<std::string>{kRoot + "/extra/dummy.ko", kRoot + "/updates/virtio_blk.ko"});
+  CHECK(b.ops.Logged("audit: would fail: module file " + kRoot +
+                     "/extra/dummy.ko in the initramfs is not in the manifest; removed"));
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko", "b.ko"});
+}
+
+TEST_CASE("listed files are matched through a module directory behind a symlink", "[hook]") {
+  // dracut on merged /usr: /lib -> usr/lib, and the walk does not follow links.
+  Boot b;
+  const std::string real = "/usr" + kRoot;
+  std::map<std::string, std::string> moved;
+  for (const auto& [path, bytes] : b.ops.files) moved[path] = bytes;
+  for (const auto& [path, bytes] : moved) b.ops.files["/usr" + path] = bytes;
+  b.ops.resolved_module_root = real;
+  std::string err;
+  Manifest m;
+  REQUIRE(ParseManifest(b.manifest_text, "m", &m, &err));
+  const std::vector<ModuleFile> unlisted = UnlistedModuleFiles(b.config, m, b.ops, &err);
+  CHECK(err.empty());
+  // Only the copies at the unresolved path (which a real walk would not see) are left.
+  std::vector<std::string> paths;
+  for (const ModuleFile& f : unlisted) paths.push_back(f.path);
+  CHECK(paths == std::vector<std::string>{kRoot + "/a.ko", kRoot + "/b.ko", kRoot + "/r.ko"});
 }

@@ -32,6 +32,8 @@ struct SignedImage {
     config.signature = dir / "modules.manifest.minisig";
     config.pubkeys = {dir / "trusted.pub"};
     config.load_threads = 1;  // serial unless a test asks for threads
+    // The two stages one at a time; tests of lock=early (the default) ask for it.
+    config.lock = modseal::LockPoint::kPreMount;
   }
 
   void AddFile(const std::string& file, const std::string& bytes) {
