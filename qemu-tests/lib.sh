@@ -97,12 +97,14 @@ qt_install_binary() {
 
 # The real root every guest boots into: busybox-static, kmod's tools, modseal, and an init
 # that runs the test named by modseal_test= and powers off. One image serves every kernel;
-# boots use it with snapshot=on, so it is never changed.
+# boots use it with snapshot=on, so it is never changed. qt_make_root_disk IMG [ADD]: ADD,
+# a function, puts more files into the tree first (given the tree's directory).
 qt_make_root_disk() {
-  local img=$QT_WORK/root.img
-  local stamp="$(sha256sum "$QT_SRC/guest-init" "$MODSEAL" | sha256sum)"
+  local img=${1:-$QT_WORK/root.img} add=${2:-}
+  local stamp
+  stamp="$({ cat "$QT_SRC/guest-init" "$MODSEAL"; [ -z "$add" ] || declare -f "$add"; } | sha256sum)"
   if [ -e "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
-  local dir=$QT_WORK/rootfs
+  local dir=$img.tree
   rm -rf "$dir"
   mkdir -p "$dir"/{bin,sbin,dev,proc,sys,run,tmp,root,etc,lib/modules,out}
   install -m 0755 /bin/busybox "$dir/bin/busybox"
@@ -117,6 +119,7 @@ qt_make_root_disk() {
   install -m 0755 "$QT_SRC/guest-init" "$dir/sbin/init"
   # systemd's switch-root refuses a root without os-release.
   printf 'ID=modseal-test\nNAME="modseal test guest"\n' >"$dir/etc/os-release"
+  [ -z "$add" ] || "$add" "$dir"
   rm -f "$img.tmp"
   mke2fs -q -t ext4 -d "$dir" "$img.tmp" 128M >/dev/null
   mv "$img.tmp" "$img"
@@ -228,7 +231,7 @@ qt_build_initrd_once() {
 # Everything the boots share: keys, the real root disk, the kernel's module disk.
 qt_prepare() {
   qt_locked keys qt_make_keys
-  qt_locked root-disk qt_make_root_disk
+  qt_locked root-disk qt_make_root_disk "$QT_WORK/root.img"
   qt_locked "modules-$KFLAVOUR" qt_make_modules_disk "$KFLAVOUR"
 }
 
@@ -245,7 +248,8 @@ qt_tamper() {
 # qt_boot NAME INITRD TEST [kernel args...]: boots the guest, console to logs/NAME.log.
 # TEST is what the real root's init does: capture, probe, bench, workload or nothing.
 # capture, bench and workload write their result to a third disk, $QT_OUT. QT_QEMU_ARGS adds
-# qemu options; QT_ROOT_IMG replaces the busybox real root.
+# qemu options; QT_ROOT_IMG replaces the busybox real root. QT_SHELL_ARGS replaces the
+# default "no shell, power off" (the fail-safe tests boot with dracut's own rd.shell=1).
 qt_boot() {
   local name=$1 initrd=$2 test=$3
   shift 3
@@ -266,7 +270,7 @@ qt_boot() {
   timeout --foreground -k 5 "$QT_BOOT_TIMEOUT" qemu-system-x86_64 -m 512 ${QT_QEMU_ARGS:-} -nographic \
     -no-reboot -nodefaults -serial stdio -kernel "$KROOT/boot/vmlinuz-$KVER" \
     -initrd "$initrd" "${drives[@]}" \
-    -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 rd.shell=0 rd.emergency=poweroff rd.retry=5 rd.timeout=30 modseal_test=$test $*" \
+    -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 ${QT_SHELL_ARGS:-rd.shell=0 rd.emergency=poweroff} rd.retry=5 rd.timeout=30 modseal_test=$test $*" \
     </dev/null >"$log" 2>&1 || rc=$?
   # Strip carriage returns and escape codes so the log reads (and greps) as text.
   sed -i 's/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g' "$log"
@@ -365,4 +369,29 @@ qt_expect_before() {
   b=$(grep -anF -m1 -- "$2" "$QT_LOG" | cut -d: -f1)
   [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] ||
     qt_fail "expected \"$1\" before \"$2\" on the console; log: $QT_LOG"
+}
+
+# qt_emergency_probe DIR IMG: adds to DIR (for qt_tamper) an emergency hook ordered after
+# modseal's: before any dracut shell would start it prints modules_disabled and powers off,
+# so a test sees the state a shell would have had.
+qt_emergency_probe() {
+  local dir=$1 img=$2 hooks
+  hooks=$(qt_image_path "$img" 'dracut/hooks/emergency')
+  mkdir -p "$dir/$hooks"
+  cat >"$dir/$hooks/99-modseal-test.sh" <<'PROBE'
+#!/bin/sh
+echo "MODSEAL-TEST emergency-modules_disabled=$(cat /proc/sys/kernel/modules_disabled)" >/dev/console
+echo o >/proc/sysrq-trigger
+while :; do sleep 60; done
+PROBE
+  chmod +x "$dir/$hooks/99-modseal-test.sh"
+}
+
+# The last boot never reached the real root, and any shell it started would have been locked.
+qt_expect_no_unlocked_path() {
+  qt_expect_not "MODSEAL-TEST real-root-init"
+  local v
+  for v in $(grep -a "^MODSEAL-TEST emergency-modules_disabled=" "$QT_LOG" | cut -d= -f2); do
+    [ "$v" = 1 ] || qt_fail "an emergency shell would have started with modules_disabled=$v; log: $QT_LOG"
+  done
 }

@@ -8,7 +8,7 @@
 #   modseal_signature=...                            default: MANIFEST.minisig
 #   modseal_pubkeys="/etc/modseal/a.pub ..."         required, one or more
 #   modseal_policy=enforce|audit                     default: enforce
-#   modseal_lock=pre-pivot|early                     default: pre-pivot
+#   modseal_lock=early|pre-mount                     default: early
 #   modseal_lock_kexec=yes|no                        default: yes
 #   modseal_cmdline_may_weaken=no|yes                default: no
 #   modseal_on_failure=poweroff|halt|emergency       default: poweroff
@@ -60,18 +60,54 @@ modseal_listed_names() {
     sed -n 's/^module \([^ ]*\) .*/\1/p' "$modseal_manifest"
 }
 
-# Modules that dracut modules ordered before us put in (00systemd adds autofs4, ipv6, ...)
-# but the manifest does not list: they could only ever be loaded as a violation.
+# Module files that dracut modules ordered before us put in (00systemd adds autofs4, ipv6,
+# ...), a listed name that depmod resolved to updates/ or extra/, symlinks (DKMS,
+# weak-updates): anything but a listed path's regular file could only be loaded as a
+# violation. Anywhere in the image, not only below lib/modules.
 modseal_prune_unlisted() {
     local _listed _f _rel
-    _listed=$(sed -n 's/^module [^ ]* \([^ ]*\) .*/\1/p' "$modseal_manifest")
+    _listed=$(modseal_listed_paths)
     while IFS= read -r -d '' _f; do
         _rel=${_f#*/lib/modules/"$kernel"/}
-        if ! grep -qxF -- "$_rel" <<< "$_listed"; then
-            dinfo "modseal: leaving out $_rel (not in the manifest)"
+        if [[ $_rel == "$_f" || ! -f $_f || -L $_f ]] || ! grep -qxF -- "$_rel" <<< "$_listed"; then
+            dinfo "modseal: leaving out ${_f#"$initdir"} (not a module file the manifest lists)"
             rm -f -- "$_f"
         fi
-    done < <(find "$initdir" -path "*/lib/modules/$kernel/*" -name '*.ko*' -type f -print0)
+    done < <(find "$initdir" \( -type f -o -type l \) \
+        \( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' \) -print0)
+}
+
+# Module paths listed in the manifest, relative to lib/modules/KVER, one per line.
+modseal_listed_paths() {
+    sed -n 's/^module [^ ]* \([^ ]*\) .*/\1/p' "$modseal_manifest"
+}
+
+# dracut strips every unsigned uncompressed .ko after all modules ran: that would change
+# the hashed bytes, and such an image could never boot sealed (custom kernels, no
+# MODULE_SIG). dracut offers no later hook, so its strip step goes for this image.
+modseal_keep_modules_unstripped() {
+    local _path _sig
+    [[ $do_strip == yes ]] || return 0
+    while IFS= read -r _path; do
+        [[ $_path == *.ko ]] || continue
+        _sig=$(tail -c 28 "$initdir/lib/modules/$kernel/$_path" | tr -d '\000')
+        if [[ $_sig != '~Module signature appended~' ]]; then
+            dinfo "modseal: not stripping the image: $_path is unsigned, and its hash is pinned"
+            do_strip=no
+            return 0
+        fi
+    done < <(modseal_listed_paths)
+}
+
+# The files as packed, against the manifest: what the hook will find at boot.
+modseal_verify_packed() {
+    local _args=() _key _out
+    for _key in $modseal_pubkeys; do _args+=(-p "$_key"); done
+    if ! _out=$("${modseal_builder_binary:-modseal}" verify "${_args[@]}" \
+        -x "${modseal_signature:-$modseal_manifest.minisig}" "$modseal_manifest" \
+        --root "$initdir" 2>&1 >/dev/null); then
+        modseal_die "the image's module files do not match the manifest: $_out"
+    fi
 }
 
 # Modules ordered after us (99fs-lib adds crc32c, 90kernel-modules a whole set) and
@@ -88,36 +124,47 @@ modseal_omit_unlisted() {
 # called by dracut
 installkernel() {
     modseal_verify
-    local _mods
+    local _mods _path
     _mods=$(modseal_listed_names)
+    # By name first, for what instmods brings along (the modules' firmware)...
     # shellcheck disable=SC2086
-    if [[ -n $_mods ]]; then
-        hostonly='' instmods $_mods || modseal_die "could not install the manifest's modules"
-    fi
-    # instmods also follows post: softdeps, which the manifest leaves out.
+    [[ -z $_mods ]] || hostonly='' instmods $_mods
+    # ...then each listed file by its manifest path, which is what the hook loads.
+    while IFS= read -r _path; do
+        inst_simple "${srcmods%/}/$_path" "/lib/modules/$kernel/$_path" \
+            || modseal_die "could not install $_path"
+    done < <(modseal_listed_paths)
     modseal_prune_unlisted
+    modseal_keep_modules_unstripped
+    modseal_verify_packed
     modseal_omit_unlisted
+}
+
+# inst_simple that stops the build: an image without one of these files would not seal.
+modseal_inst() {
+    inst_simple "$@" || modseal_die "could not install $1 into the image"
 }
 
 # called by dracut
 install() {
     modseal_verify
-    local _conf="$initdir/etc/modseal/hook.conf" _i=0 _key
-    inst_simple "${modseal_hook_binary:-$(command -v modseal-hook)}" /usr/sbin/modseal-hook
-    inst_simple "$modseal_manifest" /etc/modseal/modules.manifest
-    inst_simple "${modseal_signature:-$modseal_manifest.minisig}" /etc/modseal/modules.manifest.minisig
+    local _conf="$initdir/etc/modseal/hook.conf" _i=0 _key _unit
+    modseal_inst "${modseal_hook_binary:-$(command -v modseal-hook)}" /usr/sbin/modseal-hook
+    modseal_inst "$moddir/modseal-failsafe.sh" /usr/lib/modseal/failsafe
+    modseal_inst "$modseal_manifest" /etc/modseal/modules.manifest
+    modseal_inst "${modseal_signature:-$modseal_manifest.minisig}" /etc/modseal/modules.manifest.minisig
     mkdir -p "$initdir/etc/modseal"
     {
         echo "# written by dracut's modseal module"
         echo "manifest=/etc/modseal/modules.manifest"
         echo "signature=/etc/modseal/modules.manifest.minisig"
         for _key in $modseal_pubkeys; do
-            inst_simple "$_key" "/etc/modseal/trusted-$_i.pub"
+            modseal_inst "$_key" "/etc/modseal/trusted-$_i.pub"
             echo "pubkey=/etc/modseal/trusted-$_i.pub"
             _i=$((_i + 1))
         done
         echo "policy=${modseal_policy:-enforce}"
-        echo "lock=${modseal_lock:-pre-pivot}"
+        echo "lock=${modseal_lock:-early}"
         echo "lock_kexec=${modseal_lock_kexec:-yes}"
         echo "cmdline_may_weaken=${modseal_cmdline_may_weaken:-no}"
         echo "on_failure=${modseal_on_failure:-poweroff}"
@@ -127,14 +174,52 @@ install() {
     "${modseal_hook_binary:-modseal-hook}" --config "$_conf" check-config \
         || modseal_die "invalid settings in dracut.conf.d (see above)"
 
-    # Load before udev starts, so udev's coldplug finds the drivers already there. The
-    # lock is also taken at pre-pivot when lock=early: setting it twice is harmless.
+    # Before any shell: emergency 00 runs ahead of dracut's own 01-die.
+    inst_hook emergency 00 "$moddir/modseal-emergency.sh"
     if dracut_module_included "systemd"; then
-        inst_simple "$moddir/modseal-load.service" "$systemdsystemunitdir/modseal-load.service"
-        inst_simple "$moddir/modseal-lock.service" "$systemdsystemunitdir/modseal-lock.service"
-        $SYSTEMCTL -q --root "$initdir" enable modseal-load.service modseal-lock.service
+        modseal_install_units
     else
+        # Load before udev starts, so udev's coldplug finds the drivers already there.
         inst_hook pre-udev 01 "$moddir/modseal-load.sh"
-        inst_hook pre-pivot 90 "$moddir/modseal-lock.sh"
+        # Late enough for udev to load listed modules, before the mount hooks.
+        inst_hook pre-mount 99 "$moddir/modseal-lock.sh"
     fi
+    for _unit in usr/sbin/modseal-hook usr/lib/modseal/failsafe etc/modseal/hook.conf; do
+        [[ -e $initdir/$_unit ]] || modseal_die "$_unit is missing from the image"
+    done
+}
+
+# The systemd flavour: both stages as units, each shell unit locking first, the root mount
+# and switch_root requiring both stages, and on_failure as each stage's failure action.
+modseal_install_units() {
+    local _unit _dir
+    modseal_inst "$moddir/modseal-load.service" "$systemdsystemunitdir/modseal-load.service"
+    modseal_inst "$moddir/modseal-lock.service" "$systemdsystemunitdir/modseal-lock.service"
+    $SYSTEMCTL -q --root "$initdir" enable modseal-load.service modseal-lock.service \
+        || modseal_die "could not enable the modseal units"
+    for _unit in emergency.service dracut-emergency.service rescue.service debug-shell.service; do
+        modseal_inst "$moddir/modseal-shell-failsafe.conf" \
+            "$systemdsystemunitdir/$_unit.d/50-modseal.conf"
+    done
+    for _unit in sysroot.mount dracut-mount.service initrd-switch-root.service; do
+        modseal_inst "$moddir/modseal-requires-seal.conf" \
+            "$systemdsystemunitdir/$_unit.d/50-modseal.conf"
+    done
+    for _unit in modseal-load.service modseal-lock.service; do
+        _dir="$initdir$systemdsystemunitdir/$_unit.d"
+        mkdir -p "$_dir"
+        {
+            echo "# written by dracut's modseal module: on_failure=${modseal_on_failure:-poweroff}"
+            echo "[Unit]"
+            case ${modseal_on_failure:-poweroff} in
+                halt) echo "FailureAction=halt-force" ;;
+                emergency)
+                    # emergency.service locks before its shell (modseal-shell-failsafe.conf).
+                    echo "OnFailure=emergency.target"
+                    echo "OnFailureJobMode=replace-irreversibly"
+                    ;;
+                *) echo "FailureAction=poweroff-force" ;;
+            esac
+        } > "$_dir/50-on-failure.conf"
+    done
 }
