@@ -371,19 +371,21 @@ qt_expect_before() {
     qt_fail "expected \"$1\" before \"$2\" on the console; log: $QT_LOG"
 }
 
-# qt_emergency_probe DIR IMG: adds to DIR (for qt_tamper) an emergency hook ordered after
-# modseal's: before any dracut shell would start it prints modules_disabled and powers off,
-# so a test sees the state a shell would have had.
+# qt_emergency_probe DIR IMG: adds to DIR (for qt_tamper) /modseal-test/probe, which prints
+# modules_disabled and powers off, and runs it as an emergency hook ordered after
+# modseal's: a test sees the state a dracut shell would have had.
 qt_emergency_probe() {
   local dir=$1 img=$2 hooks
   hooks=$(qt_image_path "$img" 'dracut/hooks/emergency')
-  mkdir -p "$dir/$hooks"
-  cat >"$dir/$hooks/99-modseal-test.sh" <<'PROBE'
+  mkdir -p "$dir/$hooks" "$dir/modseal-test"
+  cat >"$dir/modseal-test/probe" <<'PROBE'
 #!/bin/sh
 echo "MODSEAL-TEST emergency-modules_disabled=$(cat /proc/sys/kernel/modules_disabled)" >/dev/console
 echo o >/proc/sysrq-trigger
 while :; do sleep 60; done
 PROBE
+  chmod +x "$dir/modseal-test/probe"
+  printf '#!/bin/sh\n/modseal-test/probe\n' >"$dir/$hooks/99-modseal-test.sh"
   chmod +x "$dir/$hooks/99-modseal-test.sh"
 }
 
