@@ -196,14 +196,37 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
     *err = "invalid kernel release \"" + manifest.kernel + "\"";
     return false;
   }
-  std::vector<std::string> loaded;
-  if (!ReadLoadedModules(options.loaded_file, &loaded, err)) return false;
+  std::vector<LoadedModule> listed;
+  if (!ReadLoadedModules(options.loaded_file, LoadedFormat::kProcModulesOrLsmod, &listed, err))
+    return false;
+  std::set<std::string> asked;
   for (const std::string& name : options.add) {
     if (!IsValidModuleName(name)) {
       *err = "--add: invalid module name \"" + name + "\"";
       return false;
     }
+    asked.insert(NormalizeModuleName(name));
   }
+  for (const std::string& name : options.drop) asked.insert(NormalizeModuleName(name));
+  std::vector<std::string> refused;
+  for (const LoadedModule& m : listed) {
+    const std::string risk = RiskOfLoaded(m.name, m.taint);
+    if (risk.empty() || asked.count(m.name)) continue;
+    const std::string what = "loaded module " + m.name + " " + risk;
+    if (options.allow_risky)
+      report->warnings.push_back(what);
+    else
+      refused.push_back(what);
+  }
+  if (!refused.empty()) {
+    std::string list;
+    for (const std::string& r : refused) list += "\n  " + r;
+    *err = options.loaded_file + ": refusing to seal in what the reference host should not "
+           "have loaded (--add NAME keeps one, --drop NAME leaves it out, --allow-risky "
+           "keeps them all):" + list;
+    return false;
+  }
+  const std::vector<std::string> loaded = ModuleNames(listed);
   std::unique_ptr<KmodContext> kmod;
   if (!KmodContext::Open(options.root, ModuleDirectory(options.root, manifest.kernel),
                          KmodContext::Need::kIndexes, &kmod,
@@ -213,6 +236,26 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
   if (!resolver.Run(loaded, &manifest, err)) return false;
   *out = std::move(manifest);
   return true;
+}
+
+const std::vector<std::string>& CisDeniedModules() {
+  static const std::vector<std::string> kCis = {"sctp",    "dccp",     "rds",     "tipc",
+                                                "cramfs",  "freevxfs", "jffs2",   "hfs",
+                                                "hfsplus", "udf",      "usb_storage"};
+  return kCis;
+}
+
+std::string RiskOfLoaded(const std::string& name, const std::string& taint) {
+  const std::vector<std::string>& cis = CisDeniedModules();
+  if (std::find(cis.begin(), cis.end(), name) != cis.end())
+    return "is on the CIS deny list (auto-loaded by an unprivileged socket() or mount)";
+  std::string why;
+  for (char c : taint) {
+    const char* what = c == 'O' ? "out-of-tree" : c == 'E' ? "unsigned" : c == 'F' ? "force-loaded"
+                                                                                  : nullptr;
+    if (what) why += std::string(why.empty() ? "" : ", ") + what;
+  }
+  return why.empty() ? "" : "is tainted (" + taint + ": " + why + ")";
 }
 
 }  // namespace modseal

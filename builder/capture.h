@@ -16,6 +16,9 @@ struct CaptureOptions {
   std::vector<std::string> add;
   std::vector<std::string> drop;
   bool allow_missing = false;
+  // Keep loaded modules that a reference host should not have loaded (CIS-listed, or
+  // tainted O/E/F) with a warning, instead of refusing them unless named with --add.
+  bool allow_risky = false;
 };
 
 struct CaptureReport {
@@ -25,6 +28,14 @@ struct CaptureReport {
 
 bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report,
              std::string* err);
+
+// The CIS benchmark's list of modules no server should load.
+const std::vector<std::string>& CisDeniedModules();
+
+// Why a loaded module should not be sealed in without being asked for by name: it is on
+// the CIS deny list (an unprivileged socket() or mount auto-loads these), or the kernel
+// marked it out-of-tree (O), unsigned (E) or force-loaded (F). Empty if neither.
+std::string RiskOfLoaded(const std::string& name, const std::string& taint);
 
 // ROOT/lib/modules/KVER (or ROOT/usr/lib/modules/KVER where only that exists).
 std::string ModuleDirectory(const std::string& root, const std::string& kver);

@@ -169,3 +169,48 @@ TEST_CASE("--add of an unknown module and a tree without indexes are clear error
                    ": No such file or directory (is this a module tree? run: depmod -b ROOT "
                    "KVER)");
 }
+
+TEST_CASE("capture refuses what a reference host should not have loaded", "[kernel]") {
+  Kernel k;
+  TempDir dir;
+  // An unprivileged socket(AF_INET, ..., IPPROTO_SCTP) auto-loaded sctp; an out-of-tree,
+  // unsigned module (OE) was insmodded. Both would be sealed in for good.
+  WriteText(dir / "loaded", "sctp 413696 2 - Live 0xffffffffc0a00000\n"
+                            "dummy 16384 0 - Live 0xffffffffc0b00000 (OE)\n"
+                            "virtio_blk 20480 2 - Live 0xffffffffc0123000\n");
+  CaptureOptions o = Options(k, dir / "loaded");
+  Manifest m;
+  CaptureReport report;
+  std::string err;
+  CHECK_FALSE(Capture(o, &m, &report, &err));
+  CHECK(err.find(dir / "loaded" + ": refusing to seal in what the reference host should not "
+                 "have loaded") == 0);
+  CHECK(err.find("loaded module sctp is on the CIS deny list") != std::string::npos);
+  CHECK(err.find("loaded module dummy is tainted (OE: out-of-tree, unsigned)") !=
+        std::string::npos);
+  CHECK(err.find("virtio_blk") == std::string::npos);
+  SECTION("each named with --add or --drop") {
+    o.add = {"sctp"};
+    o.drop = {"dummy"};
+    REQUIRE(CaptureOk(o, &m, &report));
+    CHECK(m.Find("sctp"));
+    CHECK_FALSE(m.Find("dummy"));
+    CHECK(report.warnings.empty());
+  }
+  SECTION("--allow-risky keeps them with a warning") {
+    o.allow_risky = true;
+    REQUIRE(CaptureOk(o, &m, &report));
+    CHECK(m.Find("sctp"));
+    CHECK(m.Find("dummy"));
+    CHECK(report.warnings.size() == 2);
+  }
+}
+
+TEST_CASE("risk of a loaded module: CIS list and taint letters", "[capture]") {
+  CHECK(RiskOfLoaded("virtio_blk", "").empty());
+  CHECK(RiskOfLoaded("virtio_blk", "P").empty());  // proprietary alone: no O/E/F
+  CHECK(RiskOfLoaded("usb_storage", "") ==
+        "is on the CIS deny list (auto-loaded by an unprivileged socket() or mount)");
+  CHECK(RiskOfLoaded("nvidia", "POE") == "is tainted (POE: out-of-tree, unsigned)");
+  CHECK(RiskOfLoaded("x", "F") == "is tainted (F: force-loaded)");
+}

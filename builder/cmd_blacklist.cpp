@@ -8,13 +8,6 @@
 
 namespace modseal {
 
-const std::vector<std::string>& CisDeniedModules() {
-  static const std::vector<std::string> kCis = {"sctp",    "dccp",     "rds",     "tipc",
-                                                "cramfs",  "freevxfs", "jffs2",   "hfs",
-                                                "hfsplus", "udf",      "usb_storage"};
-  return kCis;
-}
-
 int RunBlacklist(const BlacklistArgs& args) {
   Manifest manifest;
   std::string err;

@@ -37,8 +37,10 @@ int RunStatus(const StatusArgs& args) {
   const std::string disabled = ReadFlag(args.proc + "/sys/kernel/modules_disabled");
   const std::string kexec = ReadFlag(args.proc + "/sys/kernel/kexec_load_disabled");
   const std::string release = ReadFlag(args.proc + "/sys/kernel/osrelease");
-  std::vector<std::string> loaded;
-  if (!ReadLoadedModules(args.proc + "/modules", &loaded, &err)) return Fail(err);
+  std::vector<LoadedModule> live;
+  if (!ReadLoadedModules(args.proc + "/modules", LoadedFormat::kProcModules, &live, &err))
+    return Fail(err);
+  const std::vector<std::string> loaded = ModuleNames(live);
 
   std::vector<std::string> problems;
   if (disabled != "1") problems.push_back("kernel.modules_disabled is " + disabled + ", not 1");

@@ -10,9 +10,6 @@ namespace modseal {
 
 enum ExitCode { kExitOk = 0, kExitCheckFailed = 1, kExitUsage = 2 };
 
-// The CIS benchmark's list of modules no server should load.
-const std::vector<std::string>& CisDeniedModules();
-
 struct KeygenArgs {
   std::string base;  // writes BASE.key and BASE.pub
   std::string password_file;

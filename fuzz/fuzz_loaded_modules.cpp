@@ -10,19 +10,27 @@
 
 #include "loaded_modules.h"
 #include "manifest.h"
+#include "text_lines.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::vector<std::string> names;
-  std::string err;
-  if (!modseal::ParseLoadedModules(text, "modules", &names, &err)) {
-    if (err.rfind("modules:", 0) != 0) abort();
-    return 0;
-  }
-  std::set<std::string> seen;
-  for (const std::string& name : names) {
-    if (!modseal::IsValidModuleName(name) || name.find('-') != std::string::npos) abort();
-    if (!seen.insert(name).second) abort();
+  for (modseal::LoadedFormat format :
+       {modseal::LoadedFormat::kProcModules, modseal::LoadedFormat::kProcModulesOrLsmod}) {
+    std::vector<modseal::LoadedModule> modules;
+    std::string err;
+    if (!modseal::ParseLoadedModules(text, "modules", format, &modules, &err)) {
+      if (err.rfind("modules:", 0) != 0) abort();
+      continue;
+    }
+    std::set<std::string> seen;
+    for (const modseal::LoadedModule& m : modules) {
+      if (!modseal::IsValidModuleName(m.name) || m.name.find('-') != std::string::npos) abort();
+      if (!seen.insert(m.name).second) abort();
+    }
+    // The strict reader never skips a line (a header): every line is one module.
+    if (format == modseal::LoadedFormat::kProcModules &&
+        modules.size() != modseal::SplitLines(text).size())
+      abort();
   }
   return 0;
 }

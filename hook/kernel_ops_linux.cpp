@@ -68,7 +68,10 @@ int LinuxKernelOps::InsertModule(const std::string& path) {
 }
 
 bool LinuxKernelOps::LoadedModules(std::vector<std::string>* names, std::string* err) {
-  return ReadLoadedModules("/proc/modules", names, err);
+  std::vector<LoadedModule> modules;
+  if (!ReadLoadedModules("/proc/modules", LoadedFormat::kProcModules, &modules, err)) return false;
+  *names = ModuleNames(modules);
+  return true;
 }
 
 namespace {
