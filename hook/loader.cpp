@@ -86,36 +86,28 @@ std::vector<std::vector<size_t>> LoadWaves(const Manifest& manifest) {
 
 namespace {
 
-// One module's hash check and insert, as carried out on a worker thread.
+// One module's insert, as carried out on a worker thread; its file was hashed before.
 struct Attempt {
   size_t index = 0;
   std::string path;
   bool started = false;
-  bool read = false;
-  std::string hex, read_err;
   int rc = 0;
-  uint64_t hash_us = 0, insert_us = 0;
+  uint64_t insert_us = 0;
   const char* aborted = nullptr;  // why an exception cut the attempt short
 };
 
-bool IsFailure(const Attempt& a, const ModuleEntry& m) {
-  return a.aborted || !a.read || a.hex != m.sha256 ||
-         (a.rc != 0 && a.rc != -EEXIST && a.rc != -ENODEV && a.rc != -ENXIO);
+bool IsFailure(const Attempt& a) {
+  return a.aborted || (a.rc != 0 && a.rc != -EEXIST && a.rc != -ENODEV && a.rc != -ENXIO);
 }
 
-void CheckAndInsert(const ModuleEntry& m, KernelOps& ops, Attempt* a) {
+void Insert(KernelOps& ops, Attempt* a) {
   a->started = true;
   // An exception leaving a worker thread ends the hook at once, before the lock is set: it
   // becomes this module's failure instead, reported without allocating here.
   try {
     const uint64_t t0 = ops.NowMicros();
-    a->read = ops.HashFile(a->path, &a->hex, &a->read_err);
-    const uint64_t t1 = ops.NowMicros();
-    a->hash_us = t1 - t0;
-    // A file that does not match is never handed to the kernel.
-    if (!a->read || a->hex != m.sha256) return;
     a->rc = ops.InsertModule(a->path);
-    a->insert_us = ops.NowMicros() - t1;
+    a->insert_us = ops.NowMicros() - t0;
   } catch (const std::bad_alloc&) {
     a->aborted = "out of memory";
   } catch (...) {
@@ -123,14 +115,30 @@ void CheckAndInsert(const ModuleEntry& m, KernelOps& ops, Attempt* a) {
   }
 }
 
+// Why a listed file must not be loaded, or empty if its bytes are the manifest's.
+std::string CheckHash(const ModuleEntry& m, const std::string& path, KernelOps& ops,
+                      uint64_t* hash_us) {
+  std::string hex, err;
+  try {
+    const uint64_t t0 = ops.NowMicros();
+    const bool read = ops.HashFile(path, &hex, &err);
+    *hash_us += ops.NowMicros() - t0;
+    if (!read) return "cannot read " + err;
+  } catch (const std::bad_alloc&) {
+    return "hash check aborted: out of memory";
+  }
+  if (hex == m.sha256) return "";
+  return "hash mismatch for " + path + " (manifest " + m.sha256.substr(0, 16) + "..., file " +
+         hex.substr(0, 16) + "...)";
+}
+
 // Runs a wave's attempts on up to `threads` threads. Under enforce the first failure stops
 // new attempts (serially: nothing after it is loaded; in parallel: nothing not yet begun).
 // Plain pthreads: std::thread's machinery would cost the static hook ~100 KiB.
 class WaveRunner {
  public:
-  WaveRunner(const Manifest& manifest, KernelOps& ops, bool stop_on_failure,
-             std::vector<Attempt>* attempts)
-      : manifest_(manifest), ops_(ops), stop_on_failure_(stop_on_failure), attempts_(attempts) {}
+  WaveRunner(KernelOps& ops, bool stop_on_failure, std::vector<Attempt>* attempts)
+      : ops_(ops), stop_on_failure_(stop_on_failure), attempts_(attempts) {}
 
   void Run(unsigned threads) {
     // A wave whose modules were all skipped has nothing to run; the count below would wrap
@@ -167,13 +175,11 @@ class WaveRunner {
   void Work() {
     for (size_t i; !stop_ && (i = next_++) < attempts_->size();) {
       Attempt& a = (*attempts_)[i];
-      const ModuleEntry& m = manifest_.modules[a.index];
-      CheckAndInsert(m, ops_, &a);
-      if (stop_on_failure_ && IsFailure(a, m)) stop_ = true;
+      Insert(ops_, &a);
+      if (stop_on_failure_ && IsFailure(a)) stop_ = true;
     }
   }
 
-  const Manifest& manifest_;
   KernelOps& ops_;
   const bool stop_on_failure_;
   std::vector<Attempt>* attempts_;
@@ -196,11 +202,32 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
   const std::string root = ModuleRoot(config, manifest.kernel);
   const bool enforce = config.policy == Policy::kEnforce;
   std::map<std::string, std::string> not_loaded;  // module -> why
+  auto fail = [&](const ModuleEntry& m, const std::string& what) {
+    failures->push_back(m.name + ": " + what);
+    ++counts.failed;
+    not_loaded[m.name] = "failed";
+    LogFailure(ops, config, failures->back());
+  };
+  // Every listed file is hashed before anything is inserted, those that will be skipped
+  // too: under enforce nothing is loaded from a tampered image, and under audit a file
+  // that does not match is removed, so that no one (udev, modprobe) loads it later.
+  for (const ModuleEntry& m : manifest.modules) {
+    const std::string path = root + "/" + m.path;
+    std::string why = CheckHash(m, path, ops, &counts.hash_us);
+    if (why.empty()) continue;
+    if (!enforce && why.rfind("hash mismatch", 0) == 0) {
+      std::string err;
+      why += ops.RemoveFile(path, &err) ? "; removed" : "; cannot remove: " + err;
+    }
+    fail(m, why);
+  }
+  if (counts.failed != 0 && enforce) return counts;
   for (const std::vector<size_t>& wave : LoadWaves(manifest)) {
     ++counts.waves;
     std::vector<Attempt> attempts;
     for (size_t i : wave) {
       const ModuleEntry& m = manifest.modules[i];
+      if (not_loaded.count(m.name)) continue;  // its file failed the check
       std::string missing_dep;
       for (const std::string& dep : m.deps)
         if (not_loaded.count(dep)) missing_dep = dep;
@@ -217,15 +244,14 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
       a.path = root + "/" + m.path;
       attempts.push_back(std::move(a));
     }
-    WaveRunner(manifest, ops, enforce, &attempts).Run(counts.threads);
+    WaveRunner(ops, enforce, &attempts).Run(counts.threads);
     // Results are counted and logged in manifest order, whatever the threads did.
     bool failed = false;
     for (const Attempt& a : attempts) {
       if (!a.started) continue;
       const ModuleEntry& m = manifest.modules[a.index];
-      counts.hash_us += a.hash_us;
       counts.insert_us += a.insert_us;
-      if (!IsFailure(a, m)) {
+      if (!IsFailure(a)) {
         if (a.rc == 0) {
           ++counts.loaded;
         } else if (a.rc == -EEXIST) {
@@ -237,19 +263,8 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
         }
         continue;
       }
-      if (a.aborted) {
-        failures->push_back(m.name + ": check and insert aborted: " + a.aborted);
-      } else if (!a.read) {
-        failures->push_back(m.name + ": cannot read " + a.read_err);
-      } else if (a.hex != m.sha256) {
-        failures->push_back(m.name + ": hash mismatch for " + a.path + " (manifest " +
-                            m.sha256.substr(0, 16) + "..., file " + a.hex.substr(0, 16) + "...)");
-      } else {
-        failures->push_back(m.name + ": insert failed: " + strerror(-a.rc));
-      }
-      ++counts.failed;
-      not_loaded[m.name] = "failed";
-      LogFailure(ops, config, failures->back());
+      fail(m, a.aborted ? std::string("insert aborted: ") + a.aborted
+                        : std::string("insert failed: ") + strerror(-a.rc));
       failed = true;
     }
     if (failed && enforce) break;  // nothing more is loaded after a failure

@@ -215,7 +215,7 @@ TEST_CASE("enforce: a module file whose bytes changed is never inserted", "[hook
   Boot b;
   b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
   CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
-  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko"});
+  CHECK(b.ops.inserted.empty());  // every file is checked before the first insert
   CHECK(b.ops.Locked());
   CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch for " + kRoot + "/b.ko"));
 }
@@ -409,4 +409,29 @@ TEST_CASE("listed files are matched through a module directory behind a symlink"
   std::vector<std::string> paths;
   for (const ModuleFile& f : unlisted) paths.push_back(f.path);
   CHECK(paths == std::vector<std::string>{kRoot + "/a.ko", kRoot + "/b.ko", kRoot + "/r.ko"});
+}
+
+TEST_CASE("audit: a listed file whose bytes changed is removed, so no one loads it", "[hook]") {
+  Boot b;
+  b.config.policy = Policy::kAudit;
+  b.ops.files[kRoot + "/r.ko"] = "rootkit bytes";
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Logged("audit: would fail: virtio_ring: hash mismatch for " + kRoot + "/r.ko"));
+  CHECK(b.ops.Logged("...); removed"));
+  CHECK(b.ops.removed == std::vector<std::string>{kRoot + "/r.ko"});
+  // Its user is skipped, the rest loads.
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko"});
+  CHECK(b.ops.Logged("skipped virtio_blk: dependency virtio_ring not loaded"));
+  CHECK(b.ops.Logged("summary: loaded 1, already 0, skipped 1, failed 1 of 3"));
+}
+
+TEST_CASE("modules skipped for absent hardware are hash-checked all the same", "[hook]") {
+  // virtio_ring finds no device, so virtio_blk is never inserted: its file is checked
+  // anyway, since modprobe could load it later.
+  Boot b;
+  b.ops.insert_result[kRoot + "/r.ko"] = -ENODEV;
+  b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch"));
+  CHECK(b.ops.inserted.empty());
 }
