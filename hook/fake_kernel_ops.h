@@ -32,8 +32,10 @@ class FakeKernelOps : public modseal::KernelOps {
   std::map<std::string, int> insert_result;      // path -> negative errno
   std::vector<std::string> inserted;             // paths, in order
   std::vector<std::string> loaded;               // /proc/modules names
+  std::map<std::string, std::string> module_taint;  // name -> taint letters ("OE")
   std::map<std::string, std::string> sysctl = {{"kernel/modules_disabled", "0"},
-                                               {"kernel/kexec_load_disabled", "0"}};
+                                               {"kernel/kexec_load_disabled", "0"},
+                                               {"kernel/tainted", "0"}};
   std::set<std::string> unwritable_sysctls;
   bool modules_disabled_reads_zero = false;
   bool loaded_list_fails = false;
@@ -57,12 +59,13 @@ class FakeKernelOps : public modseal::KernelOps {
     auto it = insert_result.find(path);
     return it == insert_result.end() ? 0 : it->second;
   }
-  bool LoadedModules(std::vector<std::string>* names, std::string* err) override {
+  bool LoadedModules(std::vector<modseal::LoadedModule>* modules, std::string* err) override {
     if (loaded_list_fails) {
       *err = "/proc/modules: No such file or directory";
       return false;
     }
-    *names = loaded;
+    modules->clear();
+    for (const std::string& name : loaded) modules->push_back({name, module_taint[name]});
     return true;
   }
   bool FindModuleFiles(std::vector<modseal::ModuleFile>* found, std::string* err) override {
@@ -93,6 +96,10 @@ class FakeKernelOps : public modseal::KernelOps {
       *err = "/proc/sys/" + key + ": Permission denied";
       return false;
     }
+    if (!sysctl.count(key)) {
+      *err = "/proc/sys/" + key + ": No such file or directory";
+      return false;
+    }
     sysctl[key] = value;
     return true;
   }
@@ -100,6 +107,7 @@ class FakeKernelOps : public modseal::KernelOps {
     *value = key == "kernel/modules_disabled" && modules_disabled_reads_zero ? "0" : sysctl[key];
     return true;
   }
+  bool HasSysctl(const std::string& key) override { return sysctl.count(key) != 0; }
   void Log(const std::string& message) override { log.push_back(message); }
   uint64_t NowMicros() override { return 0; }
 

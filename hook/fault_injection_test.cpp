@@ -57,9 +57,9 @@ class FaultyKernelOps : public FakeKernelOps {
     if (!files.count(path)) return -ENOENT;
     return FakeKernelOps::InsertModule(path);
   }
-  bool LoadedModules(std::vector<std::string>* names, std::string* err) override {
+  bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) override {
     if (bad_alloc_listing_loaded) throw std::bad_alloc();
-    return FakeKernelOps::LoadedModules(names, err);
+    return FakeKernelOps::LoadedModules(modules, err);
   }
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override {
     if (modules_disabled_unreadable && key == "kernel/modules_disabled") {

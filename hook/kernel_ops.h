@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "loaded_modules.h"
+
 namespace modseal {
 
 // A file in the initramfs whose name marks it as a kernel module.
@@ -23,7 +25,8 @@ class KernelOps {
   // Inserts one module file with its modprobe.d options and never runs modprobe.d
   // install/remove commands. Returns 0 or a negative errno (-EEXIST: already loaded).
   virtual int InsertModule(const std::string& path) = 0;
-  virtual bool LoadedModules(std::vector<std::string>* names, std::string* err) = 0;
+  // /proc/modules, with each module's taint letters.
+  virtual bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) = 0;
   // Every *.ko, *.ko.xz, *.ko.zst and *.ko.gz on the root file system (the initramfs),
   // symlinks included and not followed, other mounts (/proc, /sys, /run) not entered.
   virtual bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) = 0;
@@ -34,6 +37,8 @@ class KernelOps {
   virtual bool WriteSysctl(const std::string& key, const std::string& value,
                            std::string* err) = 0;
   virtual bool ReadSysctl(const std::string& key, std::string* value, std::string* err) = 0;
+  // False where the kernel lacks the setting (no kexec_load_disabled without CONFIG_KEXEC).
+  virtual bool HasSysctl(const std::string& key) = 0;
   virtual void Log(const std::string& message) = 0;
   virtual uint64_t NowMicros() = 0;
 };

@@ -67,11 +67,12 @@ int LinuxKernelOps::InsertModule(const std::string& path) {
   return rc;
 }
 
-bool LinuxKernelOps::LoadedModules(std::vector<std::string>* names, std::string* err) {
-  std::vector<LoadedModule> modules;
-  if (!ReadLoadedModules("/proc/modules", LoadedFormat::kProcModules, &modules, err)) return false;
-  *names = ModuleNames(modules);
-  return true;
+bool LinuxKernelOps::LoadedModules(std::vector<LoadedModule>* modules, std::string* err) {
+  return ReadLoadedModules("/proc/modules", LoadedFormat::kProcModules, modules, err);
+}
+
+bool LinuxKernelOps::HasSysctl(const std::string& key) {
+  return access(("/proc/sys/" + key).c_str(), F_OK) == 0;
 }
 
 namespace {

@@ -17,12 +17,13 @@ class LinuxKernelOps : public KernelOps {
   std::string KernelRelease() override;
   bool HashFile(const std::string& path, std::string* hex, std::string* err) override;
   int InsertModule(const std::string& path) override;
-  bool LoadedModules(std::vector<std::string>* names, std::string* err) override;
+  bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) override;
   bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) override;
   bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) override;
   bool RemoveFile(const std::string& path, std::string* err) override;
   bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override;
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override;
+  bool HasSysctl(const std::string& key) override;
   void Log(const std::string& message) override;
   uint64_t NowMicros() override;
 

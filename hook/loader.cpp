@@ -22,12 +22,29 @@ std::string ModuleRoot(const HookConfig& config, const std::string& kver) {
 // The console line tests and operators read to know the seal holds.
 bool LockAndReport(const HookConfig& config, KernelOps& ops) {
   std::string err;
-  if (!Lock(config, ops, &err)) {
+  bool kexec_absent = false;
+  if (!Lock(config, ops, &kexec_absent, &err)) {
     ops.Log("FAILED: " + err);
     return false;
   }
   ops.Log(std::string("locked: kernel.modules_disabled=1") +
-          (config.lock_kexec ? ", kernel.kexec_load_disabled=1" : ""));
+          (!config.lock_kexec ? ""
+           : kexec_absent     ? " (this kernel has no kexec_load to disable)"
+                              : ", kernel.kexec_load_disabled=1"));
+  return true;
+}
+
+// After the checks of a stage whose outcome is `failed`, with the lock set.
+int Decide(const HookConfig& config, KernelOps& ops, bool failed) {
+  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
+  ops.Log("stopping the boot (policy enforce)");
+  return kStopBoot;
+}
+
+bool ParseTaint(const std::string& text, uint64_t* value) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  *value = std::stoull(text);
   return true;
 }
 
@@ -44,9 +61,30 @@ int LockAndDecide(const HookConfig& config, KernelOps& ops, bool failed) {
     ops.Log("stopping the boot: the seal could not be set");
     return kStopBoot;
   }
-  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
-  ops.Log("stopping the boot (policy enforce)");
-  return kStopBoot;
+  return Decide(config, ops, failed);
+}
+
+std::vector<std::string> UnexplainedTaint(uint64_t tainted,
+                                          const std::vector<LoadedModule>& loaded) {
+  // Set by the kernel when it loads such a module, and never cleared.
+  static const struct {
+    int bit;
+    char letter;
+    const char* what;
+  } kModuleTaints[] = {{1, 'F', "a force-loaded module"},
+                       {12, 'O', "an out-of-tree module"},
+                       {13, 'E', "an unsigned module"}};
+  std::vector<std::string> unexplained;
+  for (const auto& t : kModuleTaints) {
+    if (!(tainted >> t.bit & 1)) continue;
+    bool carried = false;
+    for (const LoadedModule& m : loaded) carried |= m.taint.find(t.letter) != std::string::npos;
+    if (!carried)
+      unexplained.push_back(std::string("kernel taint ") + t.letter + " says " + t.what +
+                            " was loaded, but no loaded module carries it: it ran and is gone "
+                            "(unloaded, or its init failed)");
+  }
+  return unexplained;
 }
 
 bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
@@ -280,10 +318,13 @@ std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
   return unlisted;
 }
 
-bool Lock(const HookConfig& config, KernelOps& ops, std::string* err) {
+bool Lock(const HookConfig& config, KernelOps& ops, bool* kexec_absent, std::string* err) {
   bool ok = true;
   std::string why;
-  if (config.lock_kexec && !ops.WriteSysctl("kernel/kexec_load_disabled", "1", &why)) {
+  // A kernel built without kexec has nothing to disable: that is not a failure.
+  *kexec_absent = config.lock_kexec && !ops.HasSysctl("kernel/kexec_load_disabled");
+  if (config.lock_kexec && !*kexec_absent &&
+      !ops.WriteSysctl("kernel/kexec_load_disabled", "1", &why)) {
     *err = "cannot disable kexec_load: " + why;
     ok = false;
   }
@@ -386,21 +427,38 @@ int RunLockStage(const HookConfig& config, KernelOps& ops) {
   Manifest manifest;
   std::string err;
   bool failed = false;
-  if (!VerifyForBoot(config, ops, &manifest, &err)) {
+  const bool verified = VerifyForBoot(config, ops, &manifest, &err);
+  if (!verified) {
     LogFailure(ops, config, err);
     failed = true;
-  } else {
-    std::vector<std::string> loaded;
-    if (!ops.LoadedModules(&loaded, &err)) {
-      LogFailure(ops, config, "cannot audit loaded modules: " + err);
-      failed = true;
-    }
-    for (const std::string& name : UnlistedLoaded(manifest, loaded)) {
+  }
+  // Lock first: the audit below then reads a set that nothing can add to any more.
+  if (!LockAndReport(config, ops)) {
+    ops.Log("stopping the boot: the seal could not be set");
+    return kStopBoot;
+  }
+  std::vector<LoadedModule> loaded;
+  if (!ops.LoadedModules(&loaded, &err)) {
+    LogFailure(ops, config, "cannot audit loaded modules: " + err);
+    failed = true;
+  }
+  if (verified) {
+    for (const std::string& name : UnlistedLoaded(manifest, ModuleNames(loaded))) {
       LogFailure(ops, config, "module " + name + " is loaded but not in the manifest");
       failed = true;
     }
   }
-  return LockAndDecide(config, ops, failed);
+  std::string text;
+  uint64_t tainted = 0;
+  if (!ops.ReadSysctl("kernel/tainted", &text, &err) || !ParseTaint(text, &tainted)) {
+    LogFailure(ops, config, "cannot read kernel.tainted: " + (err.empty() ? text : err));
+    failed = true;
+  }
+  for (const std::string& what : UnexplainedTaint(tainted, loaded)) {
+    LogFailure(ops, config, what);
+    failed = true;
+  }
+  return Decide(config, ops, failed);
 }
 
 }  // namespace modseal

@@ -3,8 +3,9 @@
 // load: verify the manifest, refuse module files it does not list, then hash-check and
 //       insert the modules wave by wave: a wave holds modules that do not depend on each
 //       other, inserted by parallel threads; with lock=early, lock right after.
-// lock: verify again, audit loaded modules against the manifest, set modules_disabled=1
-//       (and kexec_load_disabled=1), read it back. Runs before the real root is mounted.
+// lock: verify again, set modules_disabled=1 (and kexec_load_disabled=1), read it back,
+//       then audit what is loaded and the kernel's taint, when nothing can load any more.
+//       Runs before the real root is mounted.
 // Under the enforce policy any failure locks at once and returns kStopBoot.
 #pragma once
 
@@ -51,7 +52,12 @@ std::vector<ModuleFile> UnlistedModuleFiles(const HookConfig& config, const Mani
 bool CheckImageModuleFiles(const HookConfig& config, const Manifest& manifest, KernelOps& ops);
 std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
                                         const std::vector<std::string>& loaded);
-bool Lock(const HookConfig& config, KernelOps& ops, std::string* err);
+// Sets the lock; *kexec_absent when the kernel has no kexec_load to disable.
+bool Lock(const HookConfig& config, KernelOps& ops, bool* kexec_absent, std::string* err);
+// F, O and E bits of kernel.tainted that no loaded module accounts for: a module of that
+// kind was loaded and is gone, so the audit of what is loaded cannot see it.
+std::vector<std::string> UnexplainedTaint(uint64_t tainted,
+                                          const std::vector<LoadedModule>& loaded);
 // "FAILED: " under enforce, "audit: would fail: " under audit.
 void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what);
 // Sets the lock after checks whose outcome is `failed` and decides the boot: a lock that

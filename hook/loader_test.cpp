@@ -435,3 +435,58 @@ TEST_CASE("modules skipped for absent hardware are hash-checked all the same", "
   CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch"));
   CHECK(b.ops.inserted.empty());
 }
+
+// The audit reads /proc/modules only once nothing can load any more.
+struct AuditWatcher : FakeKernelOps {
+  bool locked_when_audited = false;
+  bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) override {
+    locked_when_audited = Locked();
+    return FakeKernelOps::LoadedModules(modules, err);
+  }
+};
+
+TEST_CASE("the lock stage seals first, then audits what is loaded", "[hook]") {
+  modseal_test::SignedImage<AuditWatcher> b;
+  b.SignSmall();
+  b.ops.loaded.push_back("dummy");  // loaded by udev while the stage ran
+  CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.locked_when_audited);
+  CHECK(b.ops.Logged("FAILED: module dummy is loaded but not in the manifest"));
+}
+
+TEST_CASE("kernel taint that no loaded module accounts for is a violation", "[hook]") {
+  Boot b;
+  b.ops.sysctl["kernel/tainted"] = std::to_string(1 << 13);  // E: an unsigned module
+  SECTION("a module that ran and is gone") {
+    CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: kernel taint E says an unsigned module was loaded, but no "
+                       "loaded module carries it"));
+  }
+  SECTION("carried by a listed module (a kernel without module signing)") {
+    b.ops.module_taint["virtio_blk"] = "E";
+    CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+  }
+  SECTION("audit logs it and boots on") {
+    b.config.policy = Policy::kAudit;
+    CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+    CHECK(b.ops.Logged("audit: would fail: kernel taint E says"));
+  }
+  SECTION("an unreadable taint word") {
+    b.ops.sysctl["kernel/tainted"] = "garbage";
+    CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: cannot read kernel.tainted: garbage"));
+  }
+  CHECK(b.ops.Locked());
+  // Other taint (P: proprietary, W: a warning) is not about modules being loaded and gone.
+  CHECK(UnexplainedTaint((1 << 0) | (1 << 9), {}).empty());
+  CHECK(UnexplainedTaint((1 << 1) | (1 << 12), {{"m", "O"}}).size() == 1);  // F unexplained
+}
+
+TEST_CASE("a kernel without kexec boots sealed, and says so", "[hook]") {
+  Boot b;
+  b.ops.sysctl.erase("kernel/kexec_load_disabled");
+  CHECK(RunLockStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());
+  CHECK(b.ops.Logged("locked: kernel.modules_disabled=1 (this kernel has no kexec_load to "
+                     "disable)"));
+}

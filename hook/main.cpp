@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
     ops.Log("FAILED: " + (err.empty() ? std::string("libsodium failed to initialise") : err));
     modseal::HookConfig strict;
     std::string lock_err;
-    if (!modseal::Lock(strict, ops, &lock_err)) ops.Log("FAILED: " + lock_err);
+    bool kexec_absent = false;
+    if (!modseal::Lock(strict, ops, &kexec_absent, &lock_err)) ops.Log("FAILED: " + lock_err);
     ops.Log("stopping the boot: no usable configuration");
     return StopBoot(modseal::OnFailure::kPowerOff, ops);
   }
