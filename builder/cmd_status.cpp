@@ -1,12 +1,16 @@
 // status: is this running host sealed, and does what is loaded match the manifest?
 #include <cstdio>
 #include <memory>
+#include <unistd.h>
 
+#include "boot_cmdline.h"
 #include "commands.h"
 #include "file_util.h"
 #include "json.h"
 #include "kmod_context.h"
 #include "loaded_modules.h"
+#include "minisign.h"
+#include "signed_manifest.h"
 
 namespace modseal {
 namespace {
@@ -44,12 +48,43 @@ int RunStatus(const StatusArgs& args) {
 
   std::vector<std::string> problems;
   if (disabled != "1") problems.push_back("kernel.modules_disabled is " + disabled + ", not 1");
+  // A kernel built without kexec has no such file: nothing to disable.
+  const bool kexec_present = access((args.proc + "/sys/kernel/kexec_load_disabled").c_str(), F_OK) == 0;
+  const std::string kexec_state = kexec_present ? kexec : "absent";
+  if (kexec_present && kexec != "1" && !args.allow_kexec)
+    problems.push_back("kernel.kexec_load_disabled is " + kexec +
+                       ": kexec can start another kernel, unsealed (--allow-kexec if meant)");
 
   Manifest manifest;
   std::vector<std::string> unlisted, not_loaded;
   const bool have_manifest = !args.manifest.empty();
+  const bool verified = have_manifest && !args.pubkeys.empty();
+  if (!have_manifest && !args.pubkeys.empty()) return Fail("status: -p needs -m MANIFEST");
+  if (verified) {
+    std::vector<PublicKey> keys;
+    for (const std::string& path : args.pubkeys) {
+      PublicKey key;
+      if (!LoadPublicKeyFile(path, &key, &err)) return Fail(err);
+      keys.push_back(key);
+    }
+    const std::string sig = args.signature.empty() ? args.manifest + ".minisig" : args.signature;
+    if (!VerifyManifestFile(args.manifest, sig, keys, &manifest, nullptr, &err)) {
+      fprintf(stderr, "modseal: %s\n", err.c_str());
+      return kExitCheckFailed;
+    }
+  } else if (have_manifest && !LoadManifest(args.manifest, &manifest, &err)) {
+    return Fail(err);
+  }
+  std::string cmdline;
+  const bool have_cmdline = ReadFileBounded(args.proc + "/cmdline", 4096, &cmdline, &err);
+  const std::vector<RiskyWord> risky =
+      have_cmdline ? RiskyBootWords(cmdline, have_manifest ? &manifest : nullptr)
+                   : std::vector<RiskyWord>{};
+  if (!args.allow_cmdline)
+    for (const RiskyWord& r : risky)
+      problems.push_back("boot command line has " + r.word + ": " + r.why +
+                         " (--allow-cmdline if meant)");
   if (have_manifest) {
-    if (!LoadManifest(args.manifest, &manifest, &err)) return Fail(err);
     if (manifest.kernel != release)
       problems.push_back("manifest is for kernel " + manifest.kernel + ", running " + release);
     std::set<std::string> loaded_set(loaded.begin(), loaded.end());
@@ -88,23 +123,31 @@ int RunStatus(const StatusArgs& args) {
     std::string cis_json;
     for (const CisState& c : cis)
       cis_json += (cis_json.empty() ? "" : ",") + JsonString(c.name) + ":" + JsonString(c.state);
+    std::vector<std::string> risky_words;
+    for (const RiskyWord& r : risky) risky_words.push_back(r.word);
     printf("{\"sealed\":%s,\"modules_disabled\":%s,\"kexec_load_disabled\":%s,"
-           "\"kernel\":%s,\"manifest\":%s,\"manifest_kernel\":%s,\"loaded\":%zu,"
-           "\"unlisted_loaded\":%s,\"listed_not_loaded\":%s,\"cis\":{%s},\"problems\":%s}\n",
-           sealed ? "true" : "false", JsonString(disabled).c_str(), JsonString(kexec).c_str(),
-           JsonString(release).c_str(), have_manifest ? JsonString(args.manifest).c_str() : "null",
+           "\"kernel\":%s,\"manifest\":%s,\"manifest_verified\":%s,\"manifest_kernel\":%s,"
+           "\"loaded\":%zu,\"unlisted_loaded\":%s,\"listed_not_loaded\":%s,"
+           "\"risky_cmdline\":%s,\"cis\":{%s},\"problems\":%s}\n",
+           sealed ? "true" : "false", JsonString(disabled).c_str(),
+           JsonString(kexec_state).c_str(), JsonString(release).c_str(),
+           have_manifest ? JsonString(args.manifest).c_str() : "null",
+           verified ? "true" : "false",
            have_manifest ? JsonString(manifest.kernel).c_str() : "null", loaded.size(),
            JsonStringArray(unlisted).c_str(), JsonStringArray(not_loaded).c_str(),
-           cis_json.c_str(), JsonStringArray(problems).c_str());
+           JsonStringArray(risky_words).c_str(), cis_json.c_str(),
+           JsonStringArray(problems).c_str());
     return sealed ? kExitOk : kExitCheckFailed;
   }
   printf("kernel.modules_disabled   %s\n", disabled.c_str());
-  printf("kernel.kexec_load_disabled %s\n", kexec.c_str());
+  printf("kernel.kexec_load_disabled %s\n",
+         kexec_present ? kexec.c_str() : "absent (this kernel has no kexec_load)");
   printf("kernel release            %s\n", release.c_str());
   printf("loaded modules            %zu\n", loaded.size());
   if (have_manifest) {
-    printf("manifest                  %s (kernel %s, %zu modules)\n", args.manifest.c_str(),
-           manifest.kernel.c_str(), manifest.modules.size());
+    printf("manifest                  %s (kernel %s, %zu modules, %s)\n",
+           args.manifest.c_str(), manifest.kernel.c_str(), manifest.modules.size(),
+           verified ? "signature verified" : "unverified manifest: give -p to check it");
     std::string list;
     for (const std::string& n : unlisted) list += " " + n;
     printf("loaded, not in manifest   %zu%s\n", unlisted.size(), list.c_str());
@@ -112,6 +155,8 @@ int RunStatus(const StatusArgs& args) {
     for (const std::string& n : not_loaded) list += " " + n;
     printf("listed, not loaded        %zu%s\n", not_loaded.size(), list.c_str());
   }
+  if (!have_cmdline) printf("boot command line         unknown (%s)\n", err.c_str());
+  for (const RiskyWord& r : risky) printf("boot command line         %s: %s\n", r.word.c_str(), r.why.c_str());
   for (const CisState& c : cis) printf("CIS %-21s %s\n", c.name.c_str(), c.state.c_str());
   if (sealed) {
     printf("SEALED\n");

@@ -57,8 +57,12 @@ int RunBlacklist(const BlacklistArgs& args);
 
 struct StatusArgs {
   std::string manifest;  // optional
+  std::vector<std::string> pubkeys;  // verify the manifest's signature with these
+  std::string signature;             // default: MANIFEST.minisig
   std::string proc = "/proc";
   std::string root = "/";
+  bool allow_kexec = false;    // kexec_load open is not a failure
+  bool allow_cmdline = false;  // risky boot command line words are not a failure
   bool json = false;
 };
 int RunStatus(const StatusArgs& args);

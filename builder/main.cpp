@@ -125,6 +125,15 @@ int main(int argc, char** argv) {
               "Is this host sealed (modules_disabled=1) and does it match the manifest?",
               "modseal status -m /etc/modseal/node.manifest --json");
   c->add_option("-m,--manifest", status.manifest, "Manifest the host should match");
+  c->add_option("-p,--pubkey", status.pubkeys,
+                "Verify the manifest's signature with this key (repeatable)")
+      ->allow_extra_args(false);
+  c->add_option("-x,--signature", status.signature,
+                "The manifest's signature (default: MANIFEST.minisig)");
+  c->add_flag("--allow-kexec", status.allow_kexec,
+              "kexec_load left open is not a failure (an image built with lock_kexec=no)");
+  c->add_flag("--allow-cmdline", status.allow_cmdline,
+              "Risky boot command line words are reported, not a failure");
   c->add_option("--proc", status.proc, "procfs to read (default: /proc)");
   c->add_option("--root", status.root, "Root whose modprobe.d is checked (default: /)");
   c->add_flag("--json", status.json, "Machine-readable output");

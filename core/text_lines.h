@@ -1,6 +1,7 @@
 // Splitting small line-oriented files (keys, signatures, configuration).
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -10,5 +11,9 @@ namespace modseal {
 std::vector<std::string_view> SplitLines(std::string_view text);
 
 bool StartsWith(std::string_view text, std::string_view prefix);
+
+// A kernel command line's words, split on whitespace with double quotes honoured (and
+// dropped) as the kernel does.
+std::vector<std::string> KernelCommandLineWords(std::string_view cmdline);
 
 }  // namespace modseal

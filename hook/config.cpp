@@ -59,28 +59,6 @@ bool IsAbsolutePath(std::string_view v) {
   return !v.empty() && v.front() == '/' && v.find('\0') == std::string_view::npos;
 }
 
-// Splits a kernel command line on spaces, honouring double quotes as the kernel does.
-std::vector<std::string> CommandLineWords(std::string_view cmdline) {
-  std::vector<std::string> words;
-  std::string word;
-  bool quoted = false, any = false;
-  for (char c : cmdline) {
-    if (c == '"') {
-      quoted = !quoted;
-      any = true;
-    } else if (!quoted && (c == ' ' || c == '\n' || c == '\t')) {
-      if (any) words.push_back(word);
-      word.clear();
-      any = false;
-    } else {
-      word.push_back(c);
-      any = true;
-    }
-  }
-  if (any) words.push_back(word);
-  return words;
-}
-
 }  // namespace
 
 const char* PolicyName(Policy p) { return p == Policy::kEnforce ? "enforce" : "audit"; }
@@ -168,7 +146,7 @@ void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
                       std::vector<std::string>* notes) {
   if (cmdline.size() > kCmdlineMaxBytes) cmdline = cmdline.substr(0, kCmdlineMaxBytes);
   const bool may_weaken = config->cmdline_may_weaken;
-  for (const std::string& word : CommandLineWords(cmdline)) {
+  for (const std::string& word : KernelCommandLineWords(cmdline)) {
     if (!StartsWith(word, "rd.modseal.")) continue;
     size_t eq = word.find('=');
     std::string key = word.substr(0, eq);

@@ -189,6 +189,31 @@ check 'python3 -c "import json,sys; d=json.load(open(\"status.json\")); sys.exit
 rm etc/modprobe.d/modseal.conf
 cp "$fixtures/k8s-node.proc-modules" proc/modules
 expect 0 "CIS dccp                  allowed" -- "$modseal" status -m node.manifest --proc proc --root .
+# A manifest given without a key is reported as unverified; with one, its signature counts.
+expect 0 "unverified manifest: give -p to check it" -- "$modseal" status -m node.manifest --proc proc --root .
+expect 0 "signature verified" -- "$modseal" status -m node.manifest -p k.pub --proc proc --root .
+expect 1 "which is not trusted" -- "$modseal" status -m node.manifest -p other.pub --proc proc --root .
+expect 2 "status: -p needs -m MANIFEST" -- "$modseal" status -p k.pub --proc proc --root .
+# kexec left open is not sealed unless meant; a kernel without kexec is.
+echo 0 >proc/sys/kernel/kexec_load_disabled
+expect 1 "kernel.kexec_load_disabled is 0: kexec can start another kernel" -- "$modseal" status -m node.manifest --proc proc --root .
+expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root . --allow-kexec
+rm proc/sys/kernel/kexec_load_disabled
+expect 0 "absent (this kernel has no kexec_load)" -- "$modseal" status -m node.manifest --proc proc --root .
+"$modseal" status -m node.manifest -p k.pub --proc proc --root . --json >status.json
+check 'python3 -c "import json,sys; d=json.load(open(\"status.json\")); sys.exit(0 if d[\"sealed\"] and d[\"kexec_load_disabled\"]==\"absent\" and d[\"manifest_verified\"] else 1)"' \
+  "status --json does not report a kexec-less kernel as sealed and the manifest verified"
+echo 1 >proc/sys/kernel/kexec_load_disabled
+# Each risky boot command line word fails the verdict, unless allowed.
+for word in rd.break rdinit=/bin/sh rd.systemd.debug_shell rd.systemd.unit=emergency.target \
+            rd.driver.pre=dummy rd.modseal.policy=audit; do
+  echo "root=/dev/vda ro $word quiet" >proc/cmdline
+  expect 1 "boot command line has $word" -- "$modseal" status -m node.manifest --proc proc --root .
+done
+expect 0 "boot command line         rd.modseal.policy=audit: the seal's settings were changed" -- \
+  "$modseal" status -m node.manifest --proc proc --root . --allow-cmdline
+echo "root=/dev/vda ro quiet rd.shell=0" >proc/cmdline
+expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root .
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
