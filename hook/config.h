@@ -32,6 +32,9 @@ struct HookConfig {
   // per online CPU. Serial by default: under QEMU/TCG with 2 vCPUs, parallel inserts were
   // slower (docs/benchmarks.md), and there is no hardware measurement yet.
   unsigned load_threads = 1;
+  // NAME.PARAM=VALUE words of the kernel command line: libkmod applies them to the
+  // hook's inserts, as modprobe does, and the load stage logs each one for a listed module.
+  std::vector<std::string> cmdline_module_params;
 };
 
 constexpr unsigned kMaxLoadThreads = 64;
@@ -43,7 +46,8 @@ constexpr size_t kCmdlineMaxBytes = 4096;
 bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
                      std::string* err);
 
-// Applies rd.modseal.policy= / rd.modseal.lock= / rd.modseal.kexec=. Making the seal
+// Applies rd.modseal.policy= / rd.modseal.lock= / rd.modseal.kexec= and records module
+// parameters. Making the seal
 // stronger is always allowed; weakening it only when the image was built to allow it.
 // Refused options are reported in *notes, which the hook logs.
 void ApplyCommandLine(std::string_view cmdline, HookConfig* config,

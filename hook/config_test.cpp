@@ -114,3 +114,13 @@ TEST_CASE("command line weakens only where the image allows it", "[hook][config]
   CHECK(notes == std::vector<std::string>{"ignored rd.modseal.bogus=1: unknown option",
                                           "ignored rd.modseal.lock=never: unknown lock point"});
 }
+
+TEST_CASE("module parameters on the command line are recorded for the log", "[hook][config]") {
+  HookConfig c = Parse("pubkey=/a\n");
+  std::vector<std::string> notes;
+  ApplyCommandLine("root=/dev/vda virtio-blk.queue_depth=4 rd.luks.uuid=x systemd.unit=a "
+                   "net.ifnames=0 quiet",
+                   &c, &notes);
+  CHECK(c.cmdline_module_params ==
+        std::vector<std::string>{"virtio-blk.queue_depth=4", "net.ifnames=0"});
+}

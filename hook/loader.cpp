@@ -250,6 +250,9 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
   // too: under enforce nothing is loaded from a tampered image, and under audit a file
   // that does not match is removed, so that no one (udev, modprobe) loads it later.
   for (const ModuleEntry& m : manifest.modules) {
+    for (const std::string& word : config.cmdline_module_params)
+      if (NormalizeModuleName(word.substr(0, word.find('.'))) == m.name)
+        ops.Log("kernel command line sets " + word + " for " + m.name);
     const std::string path = root + "/" + m.path;
     std::string why = CheckHash(m, path, ops, &counts.hash_us);
     if (why.empty()) continue;

@@ -490,3 +490,11 @@ TEST_CASE("a kernel without kexec boots sealed, and says so", "[hook]") {
   CHECK(b.ops.Logged("locked: kernel.modules_disabled=1 (this kernel has no kexec_load to "
                      "disable)"));
 }
+
+TEST_CASE("a listed module's parameter from the kernel command line is logged", "[hook]") {
+  Boot b;
+  b.config.cmdline_module_params = {"virtio-blk.queue_depth=4", "i915.modeset=0"};
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Logged("kernel command line sets virtio-blk.queue_depth=4 for virtio_blk"));
+  CHECK_FALSE(b.ops.Logged("i915"));
+}
