@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "file_util.h"
+#include "manifest_diff.h"
 
 namespace modseal {
 
@@ -21,9 +22,10 @@ bool WriteOutput(const std::string& path, const std::string& content, std::strin
 }
 
 int RunCapture(const CaptureArgs& args) {
-  Manifest manifest;
+  Manifest manifest, previous;
   CaptureReport report;
   std::string err;
+  if (!args.previous.empty() && !LoadManifest(args.previous, &previous, &err)) return Fail(err);
   if (!Capture(args.options, &manifest, &report, &err)) return Fail("capture: " + err);
   for (const std::string& w : report.warnings) fprintf(stderr, "modseal: warning: %s\n", w.c_str());
   if (!WriteOutput(args.output, SerializeManifest(manifest), &err)) return Fail(err);
@@ -32,6 +34,16 @@ int RunCapture(const CaptureArgs& args) {
   fprintf(stderr, "modseal: captured %zu modules for kernel %s%s%s\n", manifest.modules.size(),
           manifest.kernel.c_str(), builtin.empty() ? "" : "; built in, skipped:",
           builtin.c_str());
+  if (!args.previous.empty()) {
+    // What signing this capture would newly allow is what a reviewer must look at.
+    const ManifestDiff d = DiffManifests(previous, manifest);
+    fprintf(stderr, "modseal: since %s: %s\n", args.previous.c_str(),
+            d.Identical() ? "no change" : (std::to_string(d.added.size()) + " added, " +
+                                           std::to_string(d.removed.size()) + " removed, " +
+                                           std::to_string(d.changed.size()) + " changed").c_str());
+    for (const std::string& line : DiffLines(previous, manifest, d))
+      fprintf(stderr, "  %s\n", line.c_str());
+  }
   return kExitOk;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "commands.h"
+#include "manifest_diff.h"
 #include "json.h"
 
 namespace modseal {
@@ -51,38 +52,18 @@ int RunDiff(const std::string& path_a, const std::string& path_b, bool json) {
   Manifest a, b;
   std::string err;
   if (!LoadManifest(path_a, &a, &err) || !LoadManifest(path_b, &b, &err)) return Fail(err);
-  std::map<std::string, const ModuleEntry*> in_a, in_b;
-  for (const ModuleEntry& e : a.modules) in_a[e.name] = &e;
-  for (const ModuleEntry& e : b.modules) in_b[e.name] = &e;
-  std::vector<std::string> added, removed, changed;
-  for (auto& [name, e] : in_b)
-    if (!in_a.count(name)) added.push_back(name);
-  for (auto& [name, e] : in_a) {
-    auto it = in_b.find(name);
-    if (it == in_b.end())
-      removed.push_back(name);
-    else if (it->second->sha256 != e->sha256 || it->second->path != e->path)
-      changed.push_back(name);
-  }
-  const bool same = a.kernel == b.kernel && added.empty() && removed.empty() && changed.empty();
+  const ManifestDiff d = DiffManifests(a, b);
   if (json) {
     printf("{\"kernel_a\":%s,\"kernel_b\":%s,\"added\":%s,\"removed\":%s,\"changed\":%s,"
            "\"identical\":%s}\n",
            JsonString(a.kernel).c_str(), JsonString(b.kernel).c_str(),
-           JsonStringArray(added).c_str(), JsonStringArray(removed).c_str(),
-           JsonStringArray(changed).c_str(), same ? "true" : "false");
-    return same ? kExitOk : kExitCheckFailed;
+           JsonStringArray(d.added).c_str(), JsonStringArray(d.removed).c_str(),
+           JsonStringArray(d.changed).c_str(), d.Identical() ? "true" : "false");
+    return d.Identical() ? kExitOk : kExitCheckFailed;
   }
-  if (a.kernel != b.kernel) printf("kernel: %s -> %s\n", a.kernel.c_str(), b.kernel.c_str());
-  for (const std::string& n : added)
-    printf("+ %s (%s)\n", n.c_str(), ReasonText(*in_b[n]).c_str());
-  for (const std::string& n : removed)
-    printf("- %s (%s)\n", n.c_str(), ReasonText(*in_a[n]).c_str());
-  for (const std::string& n : changed)
-    printf("~ %s: %s sha256:%.12s -> %s sha256:%.12s\n", n.c_str(), in_a[n]->path.c_str(),
-           in_a[n]->sha256.c_str(), in_b[n]->path.c_str(), in_b[n]->sha256.c_str());
-  if (same) printf("identical module sets\n");
-  return same ? kExitOk : kExitCheckFailed;
+  for (const std::string& line : DiffLines(a, b, d)) printf("%s\n", line.c_str());
+  if (d.Identical()) printf("identical module sets\n");
+  return d.Identical() ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace modseal

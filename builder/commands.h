@@ -36,6 +36,7 @@ int RunVerify(const VerifyArgs& args);
 struct CaptureArgs {
   CaptureOptions options;
   std::string output;
+  std::string previous;  // report what changed since this manifest
 };
 int RunCapture(const CaptureArgs& args);
 

@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   c->add_flag("--allow-missing", capture.options.allow_missing,
               "Warn, not fail, when a loaded module is not in the tree");
+  c->add_option("--previous", capture.previous,
+                "Also print what changed since this manifest (the last one signed)");
   c->add_flag("--allow-risky", capture.options.allow_risky,
               "Warn, not fail, on loaded CIS-listed or O/E/F-tainted modules");
   c->callback([&] { rc = modseal::RunCapture(capture); });

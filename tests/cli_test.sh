@@ -63,6 +63,20 @@ expect 2 "module vboxguest (loaded according to missing.modules) is not in" -- \
 check '[ ! -e missing.manifest ]' "failed capture left an output file"
 expect 0 "warning: module vboxguest" -- "$modseal" capture --loaded missing.modules \
   --root "$root" --allow-missing -o missing.manifest
+# --previous: what the new capture would newly allow, before anyone signs it.
+expect 0 "since node.manifest: no change" -- "$modseal" capture --previous node.manifest \
+  --loaded "$fixtures/k8s-node.proc-modules" --root "$root" -o same.manifest
+expect 0 "+ dummy (added)" -- "$modseal" capture --previous node.manifest --add dummy \
+  --loaded "$fixtures/k8s-node.proc-modules" --root "$root" -o grown.manifest
+expect 2 "no-such.manifest" -- "$modseal" capture --previous no-such.manifest \
+  --loaded "$fixtures/k8s-node.proc-modules" --root "$root" -o x.manifest
+# A loaded CIS-listed module is refused unless asked for by name.
+{ cat "$fixtures/k8s-node.proc-modules"; echo "sctp 430080 0 - Live 0xffffffffc0c00000"; } >risky.modules
+expect 2 "loaded module sctp is on the CIS deny list" -- \
+  "$modseal" capture --loaded risky.modules --root "$root" -o risky.manifest
+check '[ ! -e risky.manifest ]' "refused capture left an output file"
+expect 0 "warning: loaded module sctp is on the CIS deny list" -- \
+  "$modseal" capture --loaded risky.modules --root "$root" --allow-risky -o risky.manifest
 expect 2 "no/such/dir" -- "$modseal" capture --loaded "$fixtures/k8s-node.proc-modules" \
   --root "$root" -o no/such/dir/m
 expect 2 "several kernels" -- bash -c "mkdir -p two/lib/modules/a two/lib/modules/b &&
