@@ -372,10 +372,11 @@ qt_expect_before() {
 }
 
 # qt_emergency_probe DIR IMG: adds to DIR (for qt_tamper) /modseal-test/probe, which prints
-# modules_disabled and powers off, and runs it as an emergency hook ordered after
-# modseal's: a test sees the state a dracut shell would have had.
+# modules_disabled and powers off, run where a shell would start: as an emergency hook
+# ordered after modseal's and, under systemd, first thing in each shell unit (after
+# modseal's drop-in), so a test sees the state the shell would have had.
 qt_emergency_probe() {
-  local dir=$1 img=$2 hooks
+  local dir=$1 img=$2 hooks units unit
   hooks=$(qt_image_path "$img" 'dracut/hooks/emergency')
   mkdir -p "$dir/$hooks" "$dir/modseal-test"
   cat >"$dir/modseal-test/probe" <<'PROBE'
@@ -387,6 +388,12 @@ PROBE
   chmod +x "$dir/modseal-test/probe"
   printf '#!/bin/sh\n/modseal-test/probe\n' >"$dir/$hooks/99-modseal-test.sh"
   chmod +x "$dir/$hooks/99-modseal-test.sh"
+  units=$(cpio -t --quiet <"$img" | sed -n 's|/emergency\.service$||p' | head -n 1)
+  [ -n "$units" ] || return 0
+  for unit in emergency.service dracut-emergency.service rescue.service; do
+    mkdir -p "$dir/$units/$unit.d"
+    printf '[Service]\nExecStartPre=/modseal-test/probe\n' >"$dir/$units/$unit.d/99-modseal-test.conf"
+  done
 }
 
 # The last boot never reached the real root, and any shell it started would have been locked.
