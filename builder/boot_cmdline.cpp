@@ -21,8 +21,12 @@ const char* WhyRisky(std::string_view key, std::string_view value, bool has_valu
     return "the boot target was replaced";
   if (key == "rd.systemd.mask" || key == "rd.systemd.wants")
     return "initramfs units were masked or added";
-  if (key == "rd.driver.pre" || key == "rd.driver.post")
+  if (key == "rd.driver.pre" || key == "rd.driver.post" || key == "rd.modules_load")
     return "modules were loaded by name outside the seal's load stage";
+  if (key == "rd.cmdline") return "command line words were typed in at boot, not shown here";
+  // systemd's own initrd shells; dracut's rd.emergency=ACTION (with a value) is not one.
+  if ((key == "rd.emergency" || key == "rd.rescue") && !has_value)
+    return "the initramfs booted into a (locked) emergency or rescue shell";
   if (StartsWith(key, "rd.modseal."))
     return "the seal's settings were changed for this boot";
   return nullptr;

@@ -20,12 +20,14 @@ TEST_CASE("risky boot command line words, each with its reason", "[status]") {
                            "rd.shell", "rd.shell=1", "rd.systemd.debug_shell",
                            "systemd.debug_shell=1", "rd.systemd.unit=emergency.target",
                            "rd.systemd.mask=modseal-lock.service", "rd.systemd.wants=x.service",
-                           "rd.driver.pre=dummy", "rd.modseal.policy=audit"}) {
+                           "rd.driver.pre=dummy", "rd.modseal.policy=audit",
+                           "rd.modules_load=dummy", "rd.cmdline=ask", "rd.emergency",
+                           "rd.rescue"}) {
     CAPTURE(word);
     CHECK(Words(std::string("root=/dev/vda ") + word + " quiet") ==
           std::vector<std::string>{word});
   }
-  CHECK(Words("rd.systemd.debug_shell=0 rd.shell=no").empty());
+  CHECK(Words("rd.systemd.debug_shell=0 rd.shell=no rd.emergency=poweroff").empty());
   CHECK(RiskyBootWords("rdinit=/bin/sh", nullptr)[0].why ==
         "the initramfs ran another init: the seal's hooks may never have run");
 }

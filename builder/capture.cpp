@@ -197,7 +197,9 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
     return false;
   }
   std::vector<LoadedModule> listed;
-  if (!ReadLoadedModules(options.loaded_file, LoadedFormat::kProcModulesOrLsmod, &listed, err))
+  bool lsmod = false;
+  if (!ReadLoadedModules(options.loaded_file, LoadedFormat::kProcModulesOrLsmod, &listed, err,
+                         &lsmod))
     return false;
   std::set<std::string> asked;
   for (const std::string& name : options.add) {
@@ -209,6 +211,10 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
   }
   for (const std::string& name : options.drop) asked.insert(NormalizeModuleName(name));
   std::vector<std::string> refused;
+  if (lsmod)
+    report->warnings.push_back(options.loaded_file + " is lsmod output, which shows no taint: "
+                               "out-of-tree, unsigned or forced modules cannot be told apart; "
+                               "save /proc/modules instead");
   for (const LoadedModule& m : listed) {
     const std::string risk = RiskOfLoaded(m.name, m.taint);
     if (risk.empty() || asked.count(m.name)) continue;

@@ -76,14 +76,20 @@ int RunStatus(const StatusArgs& args) {
     return Fail(err);
   }
   std::string cmdline;
-  const bool have_cmdline = ReadFileBounded(args.proc + "/cmdline", 4096, &cmdline, &err);
+  std::string cmdline_err;
+  const bool have_cmdline =
+      ReadFileBounded(args.proc + "/cmdline", 65536, &cmdline, &cmdline_err);
   const std::vector<RiskyWord> risky =
       have_cmdline ? RiskyBootWords(cmdline, have_manifest ? &manifest : nullptr)
                    : std::vector<RiskyWord>{};
-  if (!args.allow_cmdline)
+  if (!args.allow_cmdline) {
+    // A command line that cannot be read cannot be vouched for.
+    if (!have_cmdline)
+      problems.push_back("boot command line unknown: " + cmdline_err + " (--allow-cmdline if meant)");
     for (const RiskyWord& r : risky)
       problems.push_back("boot command line has " + r.word + ": " + r.why +
                          " (--allow-cmdline if meant)");
+  }
   if (have_manifest) {
     if (manifest.kernel != release)
       problems.push_back("manifest is for kernel " + manifest.kernel + ", running " + release);
@@ -155,7 +161,7 @@ int RunStatus(const StatusArgs& args) {
     for (const std::string& n : not_loaded) list += " " + n;
     printf("listed, not loaded        %zu%s\n", not_loaded.size(), list.c_str());
   }
-  if (!have_cmdline) printf("boot command line         unknown (%s)\n", err.c_str());
+  if (!have_cmdline) printf("boot command line         unknown (%s)\n", cmdline_err.c_str());
   for (const RiskyWord& r : risky) printf("boot command line         %s: %s\n", r.word.c_str(), r.why.c_str());
   for (const CisState& c : cis) printf("CIS %-21s %s\n", c.name.c_str(), c.state.c_str());
   if (sealed) {

@@ -114,10 +114,11 @@ bool IsLsmodHeader(std::string_view line) {
 }  // namespace
 
 bool ParseLoadedModules(std::string_view text, const std::string& filename, LoadedFormat format,
-                        std::vector<LoadedModule>* modules, std::string* err) {
+                        std::vector<LoadedModule>* modules, std::string* err, bool* was_lsmod) {
   std::vector<std::string_view> lines = SplitLines(text);
   const bool lsmod = format == LoadedFormat::kProcModulesOrLsmod && !lines.empty() &&
                      IsLsmodHeader(lines[0]);
+  if (was_lsmod) *was_lsmod = lsmod;
   std::set<std::string> seen;
   modules->clear();
   for (size_t i = lsmod ? 1 : 0; i < lines.size(); ++i) {
@@ -145,10 +146,10 @@ bool ParseLoadedModules(std::string_view text, const std::string& filename, Load
 }
 
 bool ReadLoadedModules(const std::string& path, LoadedFormat format,
-                       std::vector<LoadedModule>* modules, std::string* err) {
+                       std::vector<LoadedModule>* modules, std::string* err, bool* was_lsmod) {
   std::string text;
   if (!ReadFileBounded(path, kLoadedListMaxBytes, &text, err)) return false;
-  return ParseLoadedModules(text, path, format, modules, err);
+  return ParseLoadedModules(text, path, format, modules, err, was_lsmod);
 }
 
 std::vector<std::string> ModuleNames(const std::vector<LoadedModule>& modules) {

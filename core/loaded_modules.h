@@ -23,12 +23,15 @@ enum class LoadedFormat {
   kProcModulesOrLsmod,
 };
 
-// Names in file order; every malformed line is an error naming file:line.
+// Names in file order; every malformed line is an error naming file:line. *was_lsmod, if
+// given, says whether the text was read as lsmod output (which carries no taint letters).
 bool ParseLoadedModules(std::string_view text, const std::string& filename, LoadedFormat format,
-                        std::vector<LoadedModule>* modules, std::string* err);
+                        std::vector<LoadedModule>* modules, std::string* err,
+                        bool* was_lsmod = nullptr);
 
 bool ReadLoadedModules(const std::string& path, LoadedFormat format,
-                       std::vector<LoadedModule>* modules, std::string* err);
+                       std::vector<LoadedModule>* modules, std::string* err,
+                       bool* was_lsmod = nullptr);
 
 std::vector<std::string> ModuleNames(const std::vector<LoadedModule>& modules);
 

@@ -29,6 +29,10 @@ class FakeKernelOps : public modseal::KernelOps {
   std::string resolved_module_root;              // what ResolvePath gives (default: as is)
   bool find_fails = false;
   std::vector<std::string> removed;
+  std::map<std::string, std::string> state;      // /run/modseal
+  // Taint bits each insert of a path sets, as the kernel does for O/E modules even when
+  // their init then fails.
+  std::map<std::string, uint64_t> taint_on_insert;
   std::map<std::string, int> insert_result;      // path -> negative errno
   std::vector<std::string> inserted;             // paths, in order
   std::vector<std::string> loaded;               // /proc/modules names
@@ -56,6 +60,9 @@ class FakeKernelOps : public modseal::KernelOps {
     std::lock_guard<std::mutex> hold(mu_);
     if (sysctl["kernel/modules_disabled"] == "1") return -EPERM;
     inserted.push_back(path);
+    auto taint = taint_on_insert.find(path);
+    if (taint != taint_on_insert.end())
+      sysctl["kernel/tainted"] = std::to_string(std::stoull(sysctl["kernel/tainted"]) | taint->second);
     auto it = insert_result.find(path);
     return it == insert_result.end() ? 0 : it->second;
   }
@@ -108,6 +115,19 @@ class FakeKernelOps : public modseal::KernelOps {
     return true;
   }
   bool HasSysctl(const std::string& key) override { return sysctl.count(key) != 0; }
+  bool SaveState(const std::string& name, const std::string& value, std::string*) override {
+    state[name] = value;
+    return true;
+  }
+  bool LoadState(const std::string& name, std::string* value, std::string* err) override {
+    auto it = state.find(name);
+    if (it == state.end()) {
+      *err = "/run/modseal/" + name + ": No such file or directory";
+      return false;
+    }
+    *value = it->second;
+    return true;
+  }
   void Log(const std::string& message) override { log.push_back(message); }
   uint64_t NowMicros() override { return 0; }
 

@@ -33,6 +33,10 @@ class KernelOps {
   // PATH with every symlink resolved (/lib may be a link to usr/lib).
   virtual bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) = 0;
   virtual bool RemoveFile(const std::string& path, std::string* err) = 0;
+  // What one stage leaves the next, in /run/modseal/NAME (a tmpfs only the initramfs has).
+  virtual bool SaveState(const std::string& name, const std::string& value,
+                         std::string* err) = 0;
+  virtual bool LoadState(const std::string& name, std::string* value, std::string* err) = 0;
   // key is a path below /proc/sys, e.g. "kernel/modules_disabled".
   virtual bool WriteSysctl(const std::string& key, const std::string& value,
                            std::string* err) = 0;

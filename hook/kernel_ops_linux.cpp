@@ -79,10 +79,17 @@ namespace {
 
 // nftw has no user pointer; the walk runs once, on the hook's main thread.
 std::vector<ModuleFile>* g_found = nullptr;
+bool g_out_of_memory = false;
 
 int NoteModuleFile(const char* path, const struct stat* st, int type, struct FTW*) {
-  if (type != FTW_D && type != FTW_DP && HasModuleFileSuffix(path))
-    g_found->push_back({path, type == FTW_F && S_ISREG(st->st_mode)});
+  // No exception may cross nftw (C code): out of memory ends the walk as an error.
+  try {
+    if (type != FTW_D && type != FTW_DP && HasModuleFileSuffix(path))
+      g_found->push_back({path, type == FTW_F && S_ISREG(st->st_mode)});
+  } catch (...) {
+    g_out_of_memory = true;
+    return 1;
+  }
   return 0;
 }
 
@@ -92,10 +99,11 @@ bool LinuxKernelOps::FindModuleFiles(std::vector<ModuleFile>* files, std::string
   files->clear();
   g_found = files;
   // FTW_PHYS: a symlink is reported, not followed. FTW_MOUNT: the initramfs only.
+  g_out_of_memory = false;
   const int rc = nftw("/", NoteModuleFile, 32, FTW_PHYS | FTW_MOUNT);
   g_found = nullptr;
   if (rc != 0) {
-    *err = std::string("walking the initramfs: ") + strerror(errno);
+    *err = std::string("walking the initramfs: ") + strerror(g_out_of_memory ? ENOMEM : errno);
     return false;
   }
   return true;
@@ -116,6 +124,19 @@ bool LinuxKernelOps::RemoveFile(const std::string& path, std::string* err) {
   if (unlink(path.c_str()) == 0) return true;
   *err = path + ": " + strerror(errno);
   return false;
+}
+
+bool LinuxKernelOps::SaveState(const std::string& name, const std::string& value,
+                               std::string* err) {
+  if (mkdir("/run/modseal", 0700) != 0 && errno != EEXIST) {
+    *err = std::string("/run/modseal: ") + strerror(errno);
+    return false;
+  }
+  return WriteFileAtomic("/run/modseal/" + name, value, 0600, Overwrite::kReplace, err);
+}
+
+bool LinuxKernelOps::LoadState(const std::string& name, std::string* value, std::string* err) {
+  return ReadFileBounded("/run/modseal/" + name, 4096, value, err);
 }
 
 bool LinuxKernelOps::WriteSysctl(const std::string& key, const std::string& value,

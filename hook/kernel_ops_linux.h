@@ -21,6 +21,8 @@ class LinuxKernelOps : public KernelOps {
   bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) override;
   bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) override;
   bool RemoveFile(const std::string& path, std::string* err) override;
+  bool SaveState(const std::string& name, const std::string& value, std::string* err) override;
+  bool LoadState(const std::string& name, std::string* value, std::string* err) override;
   bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override;
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override;
   bool HasSysctl(const std::string& key) override;

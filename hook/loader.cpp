@@ -64,16 +64,41 @@ int LockAndDecide(const HookConfig& config, KernelOps& ops, bool failed) {
   return Decide(config, ops, failed);
 }
 
+namespace {
+
+// Set by the kernel when it loads such a module (before the module's init runs), and
+// never cleared.
+const struct {
+  int bit;
+  char letter;
+  const char* what;
+} kModuleTaints[] = {{1, 'F', "a force-loaded module"},
+                     {12, 'O', "an out-of-tree module"},
+                     {13, 'E', "an unsigned module"}};
+
+uint64_t ModuleTaintMask() {
+  uint64_t mask = 0;
+  for (const auto& t : kModuleTaints) mask |= uint64_t{1} << t.bit;
+  return mask;
+}
+
+// The taint word, or nullopt-like false when it cannot be read.
+bool ReadTaint(KernelOps& ops, uint64_t* tainted, std::string* err) {
+  std::string text;
+  if (!ops.ReadSysctl("kernel/tainted", &text, err)) return false;
+  if (ParseTaint(text, tainted)) return true;
+  *err = text;
+  return false;
+}
+
+// Module taint that appeared while the hook inserted listed, hash-checked files: a listed
+// out-of-tree or unsigned driver taints the kernel even when its init then finds no device.
+constexpr char kTaintByOwnInserts[] = "taint-by-own-inserts";
+
+}  // namespace
+
 std::vector<std::string> UnexplainedTaint(uint64_t tainted,
                                           const std::vector<LoadedModule>& loaded) {
-  // Set by the kernel when it loads such a module, and never cleared.
-  static const struct {
-    int bit;
-    char letter;
-    const char* what;
-  } kModuleTaints[] = {{1, 'F', "a force-loaded module"},
-                       {12, 'O', "an out-of-tree module"},
-                       {13, 'E', "an unsigned module"}};
   std::vector<std::string> unexplained;
   for (const auto& t : kModuleTaints) {
     if (!(tainted >> t.bit & 1)) continue;
@@ -413,7 +438,15 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
     return EndLoadStage(config, ops, true);
   }
   std::vector<std::string> failures;
+  uint64_t taint_before = 0, taint_after = 0;
+  const bool taint_read = ReadTaint(ops, &taint_before, &err);
   LoadCounts c = LoadListed(config, manifest, ops, &failures);
+  // Unread, nothing is excused: the lock stage then holds every module taint to account.
+  const uint64_t own = taint_read && ReadTaint(ops, &taint_after, &err)
+                           ? taint_after & ~taint_before & ModuleTaintMask()
+                           : 0;
+  if (!ops.SaveState(kTaintByOwnInserts, std::to_string(own), &err))
+    ops.Log("cannot record the taint of the hook's own inserts: " + err);
   const uint64_t ms = (ops.NowMicros() - start) / 1000;
   ops.Log("summary: loaded " + std::to_string(c.loaded) + ", already " +
           std::to_string(c.already) + ", skipped " + std::to_string(c.skipped) + ", failed " +
@@ -451,13 +484,14 @@ int RunLockStage(const HookConfig& config, KernelOps& ops) {
       failed = true;
     }
   }
-  std::string text;
-  uint64_t tainted = 0;
-  if (!ops.ReadSysctl("kernel/tainted", &text, &err) || !ParseTaint(text, &tainted)) {
-    LogFailure(ops, config, "cannot read kernel.tainted: " + (err.empty() ? text : err));
+  uint64_t tainted = 0, own = 0;
+  if (!ReadTaint(ops, &tainted, &err)) {
+    LogFailure(ops, config, "cannot read kernel.tainted: " + err);
     failed = true;
   }
-  for (const std::string& what : UnexplainedTaint(tainted, loaded)) {
+  std::string saved;
+  if (ops.LoadState(kTaintByOwnInserts, &saved, &err) && !ParseTaint(saved, &own)) own = 0;
+  for (const std::string& what : UnexplainedTaint(tainted & ~own, loaded)) {
     LogFailure(ops, config, what);
     failed = true;
   }

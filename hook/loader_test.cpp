@@ -498,3 +498,20 @@ TEST_CASE("a listed module's parameter from the kernel command line is logged", 
   CHECK(b.ops.Logged("kernel command line sets virtio-blk.queue_depth=4 for virtio_blk"));
   CHECK_FALSE(b.ops.Logged("i915"));
 }
+
+TEST_CASE("taint set by the hook's own insert of a listed module is accounted for", "[hook]") {
+  // A listed out-of-tree driver on a machine without its hardware: the kernel sets O while
+  // loading it, then its init fails with ENODEV and it is gone.
+  Boot b;
+  b.config.lock = LockPoint::kEarly;
+  b.ops.taint_on_insert[kRoot + "/b.ko"] = uint64_t{1} << 12;
+  b.ops.insert_result[kRoot + "/b.ko"] = -ENODEV;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.Locked());
+  CHECK_FALSE(b.ops.Logged("kernel taint O"));
+  SECTION("but not the same taint appearing again after the load stage") {
+    b.ops.state["taint-by-own-inserts"] = "0";  // as if the load stage had set none
+    CHECK(RunLockStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: kernel taint O says an out-of-tree module was loaded"));
+  }
+}

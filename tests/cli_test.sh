@@ -189,6 +189,7 @@ cp "$fixtures/k8s-node.proc-modules" proc/modules
 echo "$kver" >proc/sys/kernel/osrelease
 echo 1 >proc/sys/kernel/modules_disabled
 echo 1 >proc/sys/kernel/kexec_load_disabled
+echo "BOOT_IMAGE=/boot/vmlinuz-$kver root=UUID=0b4d ro quiet console=ttyS0" >proc/cmdline
 cp deny.conf etc/modprobe.d/modseal.conf
 expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root .
 expect 0 "CIS sctp                  denied" -- "$modseal" status -m node.manifest --proc proc --root .
@@ -228,6 +229,10 @@ expect 0 "boot command line         rd.modseal.policy=audit: the seal's settings
   "$modseal" status -m node.manifest --proc proc --root . --allow-cmdline
 echo "root=/dev/vda ro quiet rd.shell=0" >proc/cmdline
 expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root .
+# A command line that cannot be read cannot be vouched for.
+rm proc/cmdline
+expect 1 "boot command line unknown" -- "$modseal" status -m node.manifest --proc proc --root .
+expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root . --allow-cmdline
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -64,16 +64,22 @@ modseal_listed_names() {
 # ...), a listed name that depmod resolved to updates/ or extra/, symlinks (DKMS,
 # weak-updates): anything but a listed path's regular file could only be loaded as a
 # violation. Anywhere in the image, not only below lib/modules.
+# Matched as the hook matches at boot: against the module directory's real path (lib may
+# be a link to usr/lib), so a second copy under another lib/modules tree goes too.
 modseal_prune_unlisted() {
-    local _listed _f _rel
+    local _listed _f _rel _root _modroot
     _listed=$(modseal_listed_paths)
+    _root=$(cd "$initdir" && pwd -P) || modseal_die "cannot resolve $initdir"
+    _modroot=$(cd "$initdir/lib/modules/$kernel" && pwd -P) \
+        || modseal_die "cannot resolve the image's lib/modules/$kernel"
     while IFS= read -r -d '' _f; do
-        _rel=${_f#*/lib/modules/"$kernel"/}
-        if [[ $_rel == "$_f" || ! -f $_f || -L $_f ]] || ! grep -qxF -- "$_rel" <<< "$_listed"; then
-            dinfo "modseal: leaving out ${_f#"$initdir"} (not a module file the manifest lists)"
+        _rel=${_f#"$_modroot"/}
+        if [[ $_rel == "$_f" || $_rel == *$'\n'* || ! -f $_f || -L $_f ]] \
+            || ! grep -qxF -- "$_rel" <<< "$_listed"; then
+            dinfo "modseal: leaving out ${_f#"$_root"} (not a module file the manifest lists)"
             rm -f -- "$_f"
         fi
-    done < <(find "$initdir" \( -type f -o -type l \) \
+    done < <(find "$_root" \( -type f -o -type l \) \
         \( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' \) -print0)
 }
 
@@ -183,10 +189,14 @@ install() {
         inst_hook pre-udev 01 "$moddir/modseal-load.sh"
         # Late enough for udev to load listed modules, before the mount hooks.
         inst_hook pre-mount 99 "$moddir/modseal-lock.sh"
+        # Once more before switch_root: a load that had passed the kernel's check when the
+        # lock was set finishes after it, and shows in /proc/modules only then.
+        inst_hook pre-pivot 99 "$moddir/modseal-lock.sh"
     fi
-    for _unit in usr/sbin/modseal-hook usr/lib/modseal/failsafe etc/modseal/hook.conf; do
-        [[ -e $initdir/$_unit ]] || modseal_die "$_unit is missing from the image"
+    for _unit in usr/sbin/modseal-hook usr/lib/modseal/failsafe; do
+        [[ -x $initdir/$_unit ]] || modseal_die "$_unit is missing from the image or not executable"
     done
+    [[ -f $initdir/etc/modseal/hook.conf ]] || modseal_die "etc/modseal/hook.conf is missing from the image"
 }
 
 # The systemd flavour: both stages as units, each shell unit locking first, the root mount
@@ -205,6 +215,8 @@ modseal_install_units() {
         modseal_inst "$moddir/modseal-requires-seal.conf" \
             "$systemdsystemunitdir/$_unit.d/50-modseal.conf"
     done
+    modseal_inst "$moddir/modseal-final-audit.conf" \
+        "$systemdsystemunitdir/initrd-switch-root.service.d/51-modseal-audit.conf"
     for _unit in modseal-load.service modseal-lock.service; do
         _dir="$initdir$systemdsystemunitdir/$_unit.d"
         mkdir -p "$_dir"
