@@ -21,13 +21,19 @@ std::string ToHex(const unsigned char* bytes, size_t n) {
 }  // namespace
 
 bool Sha256File(const std::string& path, std::string* hex, std::string* err) {
+  return Sha256FileCopy(path, [](const char*, size_t) { return true; }, hex, err);
+}
+
+bool Sha256FileCopy(const std::string& path,
+                    const std::function<bool(const char* data, size_t size)>& copy,
+                    std::string* hex, std::string* err) {
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   bool ok = ReadFileChunks(
       path,
       [&](const char* data, size_t size) {
         crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(data), size);
-        return true;
+        return copy(data, size);
       },
       err);
   if (!ok) return false;

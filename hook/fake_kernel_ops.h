@@ -35,6 +35,11 @@ class FakeKernelOps : public modseal::KernelOps {
   std::map<std::string, uint64_t> taint_on_insert;
   std::map<std::string, int> insert_result;      // path -> negative errno
   std::vector<std::string> inserted;             // paths, in order
+  std::vector<std::string> inserted_bytes;       // what the kernel got, in the same order
+  std::map<std::string, std::string> rewritten_after_read;  // path -> what replaces it
+  // ReadModule's copies: path and bytes, by handle; released ones are emptied.
+  std::vector<std::pair<std::string, std::string>> images;
+  size_t released = 0;
   std::vector<std::string> loaded;               // /proc/modules names
   std::map<std::string, std::string> module_taint;  // name -> taint letters ("OE")
   std::map<std::string, std::string> sysctl = {{"kernel/modules_disabled", "0"},
@@ -46,7 +51,8 @@ class FakeKernelOps : public modseal::KernelOps {
   std::vector<std::string> log;
 
   std::string KernelRelease() override { return release; }
-  bool HashFile(const std::string& path, std::string* hex, std::string* err) override {
+  bool ReadModule(const std::string& path, size_t* handle, std::string* hex,
+                  std::string* err) override {
     std::lock_guard<std::mutex> hold(mu_);
     auto it = files.find(path);
     if (it == files.end()) {
@@ -54,17 +60,29 @@ class FakeKernelOps : public modseal::KernelOps {
       return false;
     }
     *hex = modseal::Sha256Hex(it->second);
+    images.push_back({path, it->second});
+    *handle = images.size() - 1;
+    // Someone with write access to the initramfs swaps the file once it was read.
+    auto swap = rewritten_after_read.find(path);
+    if (swap != rewritten_after_read.end()) it->second = swap->second;
     return true;
   }
-  int InsertModule(const std::string& path) override {
+  int InsertModule(const std::string& /*name*/, size_t handle) override {
     std::lock_guard<std::mutex> hold(mu_);
     if (sysctl["kernel/modules_disabled"] == "1") return -EPERM;
+    const std::string& path = images.at(handle).first;
     inserted.push_back(path);
     auto taint = taint_on_insert.find(path);
     if (taint != taint_on_insert.end())
       sysctl["kernel/tainted"] = std::to_string(std::stoull(sysctl["kernel/tainted"]) | taint->second);
+    inserted_bytes.push_back(images.at(handle).second);
     auto it = insert_result.find(path);
     return it == insert_result.end() ? 0 : it->second;
+  }
+  void ReleaseModule(size_t handle) override {
+    std::lock_guard<std::mutex> hold(mu_);
+    images.at(handle).second.clear();
+    ++released;
   }
   bool LoadedModules(std::vector<modseal::LoadedModule>* modules, std::string* err) override {
     if (loaded_list_fails) {
@@ -139,7 +157,7 @@ class FakeKernelOps : public modseal::KernelOps {
   }
 
  private:
-  CopyableMutex mu_;  // the loader calls HashFile and InsertModule from several threads
+  CopyableMutex mu_;  // the loader calls InsertModule from several threads
 };
 
 }  // namespace modseal_test

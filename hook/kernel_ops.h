@@ -21,10 +21,17 @@ class KernelOps {
   virtual ~KernelOps() = default;
 
   virtual std::string KernelRelease() = 0;
-  virtual bool HashFile(const std::string& path, std::string* hex, std::string* err) = 0;
-  // Inserts one module file with its modprobe.d options and never runs modprobe.d
-  // install/remove commands. Returns 0 or a negative errno (-EEXIST: already loaded).
-  virtual int InsertModule(const std::string& path) = 0;
+  // Reads a module file once into memory the hook owns (sealed against change) and gives
+  // the SHA-256 of exactly those bytes and a handle to them: what was hashed is what
+  // InsertModule hands the kernel, whatever happens to the file afterwards.
+  virtual bool ReadModule(const std::string& path, size_t* handle, std::string* hex,
+                          std::string* err) = 0;
+  // Inserts module `name` from the bytes behind `handle`, with its modprobe.d options (and
+  // the kernel command line's), never running modprobe.d install/remove commands.
+  // Returns 0 or a negative errno (-EEXIST: already loaded).
+  virtual int InsertModule(const std::string& name, size_t handle) = 0;
+  // Frees the bytes behind `handle`; every handle ReadModule gave is released once.
+  virtual void ReleaseModule(size_t handle) = 0;
   // /proc/modules, with each module's taint letters.
   virtual bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) = 0;
   // Every *.ko, *.ko.xz, *.ko.zst and *.ko.gz on the root file system (the initramfs),

@@ -7,7 +7,10 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/module.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <libkmod.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -21,6 +24,8 @@ namespace modseal {
 
 LinuxKernelOps::~LinuxKernelOps() {
   for (kmod_ctx* ctx : idle_kmod_) kmod_unref(ctx);
+  for (int fd : images_)
+    if (fd >= 0) close(fd);
   if (kmsg_ >= 0) close(kmsg_);
 }
 
@@ -49,22 +54,105 @@ std::string LinuxKernelOps::KernelRelease() {
   return u.release;
 }
 
-bool LinuxKernelOps::HashFile(const std::string& path, std::string* hex, std::string* err) {
-  return Sha256File(path, hex, err);
+namespace {
+
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
 }
 
-int LinuxKernelOps::InsertModule(const std::string& path) {
+// The compression format of a module image by its magic bytes, as /sys/module/compression
+// names it; "" for a plain ELF file.
+std::string ImageCompression(int fd) {
+  unsigned char magic[6] = {};
+  if (pread(fd, magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic)) return "";
+  if (memcmp(magic, "\xfd" "7zXZ\0", 6) == 0) return "xz";
+  if (memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) return "zstd";
+  if (memcmp(magic, "\x1f\x8b", 2) == 0) return "gzip";
+  return "";
+}
+
+}  // namespace
+
+// The file is copied into a memfd as it is hashed, then sealed: neither the hook nor anyone
+// else can change those bytes, and the kernel reads them, not the file, through finit_module.
+bool LinuxKernelOps::ReadModule(const std::string& path, size_t* handle, std::string* hex,
+                                std::string* err) {
+  const std::string base = path.substr(path.rfind('/') + 1);
+  int fd = memfd_create(base.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    *err = path + ": memfd_create: " + strerror(errno);
+    return false;
+  }
+  const bool ok = Sha256FileCopy(
+      path,
+      [&](const char* data, size_t size) {
+        if (WriteAll(fd, data, size)) return true;
+        *err = path + ": copying into memory: " + strerror(errno);
+        return false;
+      },
+      hex, err);
+  if (!ok || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+    if (ok) *err = path + ": sealing its copy: " + strerror(errno);
+    close(fd);
+    return false;
+  }
+  std::lock_guard<std::mutex> hold(images_mu_);
+  images_.push_back(fd);
+  *handle = images_.size() - 1;
+  return true;
+}
+
+const std::string& LinuxKernelOps::KernelCompression() {
+  std::call_once(compression_once_, [this] {
+    std::string text, err;
+    if (ReadFileBounded("/sys/module/compression", 64, &text, &err))
+      compression_ = text.substr(0, text.find('\n'));
+  });
+  return compression_;
+}
+
+int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
+  int fd;
+  {
+    std::lock_guard<std::mutex> hold(images_mu_);
+    fd = handle < images_.size() ? images_[handle] : -1;
+  }
+  if (fd < 0) return -EBADF;
+  unsigned flags = 0;
+  const std::string format = ImageCompression(fd);
+  if (!format.empty()) {
+    // The kernel decompresses only the format it was built for.
+    if (format != KernelCompression()) return -ENOPKG;
+    flags = MODULE_INIT_COMPRESSED_FILE;
+  }
   kmod_ctx* ctx = BorrowKmod();
   if (!ctx) return -ENOMEM;
   kmod_module* mod = nullptr;
-  int rc = kmod_module_new_from_path(ctx, path.c_str(), &mod);
+  // By name: options come from the image's modprobe.d (and the kernel command line); no
+  // install/remove command is ever run, and the bytes are the sealed copy's.
+  int rc = kmod_module_new_from_name(ctx, name.c_str(), &mod);
   if (rc == 0) {
-    // A plain insert: modprobe.d options apply, install/remove commands never run.
-    rc = kmod_module_insert_module(mod, 0, kmod_module_get_options(mod));
+    const char* options = kmod_module_get_options(mod);
+    rc = syscall(SYS_finit_module, fd, options ? options : "", flags) == 0 ? 0 : -errno;
     kmod_module_unref(mod);
   }
   ReturnKmod(ctx);
   return rc;
+}
+
+void LinuxKernelOps::ReleaseModule(size_t handle) {
+  std::lock_guard<std::mutex> hold(images_mu_);
+  if (handle < images_.size() && images_[handle] >= 0) {
+    close(images_[handle]);
+    images_[handle] = -1;
+  }
 }
 
 bool LinuxKernelOps::LoadedModules(std::vector<LoadedModule>* modules, std::string* err) {

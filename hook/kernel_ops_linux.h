@@ -15,8 +15,10 @@ class LinuxKernelOps : public KernelOps {
   ~LinuxKernelOps() override;
 
   std::string KernelRelease() override;
-  bool HashFile(const std::string& path, std::string* hex, std::string* err) override;
-  int InsertModule(const std::string& path) override;
+  bool ReadModule(const std::string& path, size_t* handle, std::string* hex,
+                  std::string* err) override;
+  int InsertModule(const std::string& name, size_t handle) override;
+  void ReleaseModule(size_t handle) override;
   bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) override;
   bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) override;
   bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) override;
@@ -33,8 +35,16 @@ class LinuxKernelOps : public KernelOps {
   kmod_ctx* BorrowKmod();
   void ReturnKmod(kmod_ctx* ctx);
 
+  // What finit_module needs for a compressed image: the format /sys/module/compression
+  // names, read once ("" if the kernel cannot decompress modules).
+  const std::string& KernelCompression();
+
   std::mutex kmod_mu_;
   std::vector<kmod_ctx*> idle_kmod_;
+  std::mutex images_mu_;
+  std::vector<int> images_;  // sealed memfds, by handle; -1 once released
+  std::once_flag compression_once_;
+  std::string compression_;
   int kmsg_ = -2;  // -2: not opened yet; -1: unavailable
 };
 

@@ -149,10 +149,11 @@ std::vector<std::vector<size_t>> LoadWaves(const Manifest& manifest) {
 
 namespace {
 
-// One module's insert, as carried out on a worker thread; its file was hashed before.
+// One module's insert, as carried out on a worker thread, from the bytes that were hashed.
 struct Attempt {
   size_t index = 0;
-  std::string path;
+  std::string name;
+  size_t image = 0;  // ReadModule's handle
   bool started = false;
   int rc = 0;
   uint64_t insert_us = 0;
@@ -169,7 +170,7 @@ void Insert(KernelOps& ops, Attempt* a) {
   // becomes this module's failure instead, reported without allocating here.
   try {
     const uint64_t t0 = ops.NowMicros();
-    a->rc = ops.InsertModule(a->path);
+    a->rc = ops.InsertModule(a->name, a->image);
     a->insert_us = ops.NowMicros() - t0;
   } catch (const std::bad_alloc&) {
     a->aborted = "out of memory";
@@ -178,19 +179,46 @@ void Insert(KernelOps& ops, Attempt* a) {
   }
 }
 
-// Why a listed file must not be loaded, or empty if its bytes are the manifest's.
-std::string CheckHash(const ModuleEntry& m, const std::string& path, KernelOps& ops,
-                      uint64_t* hash_us) {
+// The bytes ReadModule took, by module name: released once inserted or refused, and all of
+// them on every way out of the load stage.
+class ModuleImages {
+ public:
+  explicit ModuleImages(KernelOps& ops) : ops_(ops) {}
+  ~ModuleImages() {
+    for (const auto& [name, handle] : handles_) ops_.ReleaseModule(handle);
+  }
+  void Keep(const std::string& name, size_t handle) { handles_[name] = handle; }
+  bool Has(const std::string& name) const { return handles_.count(name) != 0; }
+  size_t Get(const std::string& name) const { return handles_.at(name); }
+  void Release(const std::string& name) {
+    auto it = handles_.find(name);
+    if (it == handles_.end()) return;
+    ops_.ReleaseModule(it->second);
+    handles_.erase(it);
+  }
+
+ private:
+  KernelOps& ops_;
+  std::map<std::string, size_t> handles_;
+};
+
+// Reads a listed file once and checks its digest: why it must not be loaded, or empty
+// with its bytes kept in `images` for the insert.
+std::string ReadChecked(const ModuleEntry& m, const std::string& path, KernelOps& ops,
+                        ModuleImages* images, uint64_t* hash_us) {
   std::string hex, err;
+  size_t handle = 0;
   try {
     const uint64_t t0 = ops.NowMicros();
-    const bool read = ops.HashFile(path, &hex, &err);
+    const bool read = ops.ReadModule(path, &handle, &hex, &err);
     *hash_us += ops.NowMicros() - t0;
     if (!read) return "cannot read " + err;
+    images->Keep(m.name, handle);
   } catch (const std::bad_alloc&) {
     return "hash check aborted: out of memory";
   }
   if (hex == m.sha256) return "";
+  images->Release(m.name);
   return "hash mismatch for " + path + " (manifest " + m.sha256.substr(0, 16) + "..., file " +
          hex.substr(0, 16) + "...)";
 }
@@ -271,15 +299,17 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
     not_loaded[m.name] = "failed";
     LogFailure(ops, config, failures->back());
   };
-  // Every listed file is hashed before anything is inserted, those that will be skipped
-  // too: under enforce nothing is loaded from a tampered image, and under audit a file
-  // that does not match is removed, so that no one (udev, modprobe) loads it later.
+  // Every listed file is read and hashed before anything is inserted, those that will be
+  // skipped too: under enforce nothing is loaded from a tampered image, and under audit a
+  // file that does not match is removed, so that no one (udev, modprobe) loads it later.
+  // The inserts then use the bytes that were read, not the files.
+  ModuleImages images(ops);
   for (const ModuleEntry& m : manifest.modules) {
     for (const std::string& word : config.cmdline_module_params)
       if (NormalizeModuleName(word.substr(0, word.find('.'))) == m.name)
         ops.Log("kernel command line sets " + word + " for " + m.name);
     const std::string path = root + "/" + m.path;
-    std::string why = CheckHash(m, path, ops, &counts.hash_us);
+    std::string why = ReadChecked(m, path, ops, &images, &counts.hash_us);
     if (why.empty()) continue;
     if (!enforce && why.rfind("hash mismatch", 0) == 0) {
       std::string err;
@@ -307,10 +337,12 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
       }
       Attempt a;
       a.index = i;
-      a.path = root + "/" + m.path;
+      a.name = m.name;
+      a.image = images.Get(m.name);
       attempts.push_back(std::move(a));
     }
     WaveRunner(ops, enforce, &attempts).Run(counts.threads);
+    for (const Attempt& a : attempts) images.Release(a.name);
     // Results are counted and logged in manifest order, whatever the threads did.
     bool failed = false;
     for (const Attempt& a : attempts) {

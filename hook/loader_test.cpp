@@ -515,3 +515,30 @@ TEST_CASE("taint set by the hook's own insert of a listed module is accounted fo
     CHECK(b.ops.Logged("FAILED: kernel taint O says an out-of-tree module was loaded"));
   }
 }
+
+TEST_CASE("the kernel gets the bytes that were hashed, whatever the file becomes", "[hook]") {
+  // Anything in the initramfs can write its tmpfs: a file swapped after the check.
+  Boot b;
+  b.ops.rewritten_after_read[kRoot + "/b.ko"] = "rootkit bytes";
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko", "b.ko"});
+  CHECK(b.ops.inserted_bytes ==
+        std::vector<std::string>{"autofs4 bytes", "virtio_ring bytes", "virtio_blk bytes"});
+  CHECK(b.ops.files[kRoot + "/b.ko"] == "rootkit bytes");  // the swap did happen
+  CHECK(b.ops.released == 3);  // every copy freed
+}
+
+TEST_CASE("every copy the load stage read is freed, on every way out", "[hook]") {
+  SECTION("a hash mismatch under enforce") {
+    Boot b;
+    b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.released == b.ops.images.size());
+  }
+  SECTION("a skipped dependency leaves its user unread into the kernel") {
+    Boot b;
+    b.ops.insert_result[kRoot + "/r.ko"] = -ENODEV;
+    CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+    CHECK(b.ops.released == 3);
+  }
+}
