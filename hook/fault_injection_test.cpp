@@ -28,7 +28,7 @@ const std::string kLockedLine = "locked: kernel.modules_disabled=1";
 
 // The fake kernel plus the faults this file needs; FakeKernelOps keeps its own behaviour
 // for everything not switched on here.
-// The loader may call HashFile and InsertModule from several threads (load_threads).
+// The loader may call InsertModule from several threads (load_threads).
 class FaultyKernelOps : public FakeKernelOps {
  public:
   bool kmsg_missing = false;          // every log line goes nowhere
