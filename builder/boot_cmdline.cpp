@@ -46,11 +46,9 @@ std::vector<RiskyWord> RiskyBootWords(std::string_view cmdline, const Manifest* 
       continue;
     }
     // NAME.PARAM=VALUE reaches a listed module's insert (libkmod applies it).
-    const size_t dot = key.find('.');
-    if (listed && dot != std::string_view::npos && dot > 0 &&
-        listed->Find(NormalizeModuleName(key.substr(0, dot))))
-      risky.push_back({word, "a parameter for the listed module " +
-                                 NormalizeModuleName(key.substr(0, dot)) +
+    const std::string module = CommandLineParameterModule(word);
+    if (listed && !module.empty() && listed->Find(module))
+      risky.push_back({word, "a parameter for the listed module " + module +
                                  " from the command line, not the image"});
   }
   return risky;

@@ -215,6 +215,15 @@ const ModuleEntry* Manifest::Find(std::string_view name) const {
   return nullptr;
 }
 
+std::string CommandLineParameterModule(std::string_view word) {
+  const size_t dot = word.find('.'), assign = word.find('=');
+  if (dot == std::string_view::npos || dot == 0 || assign == std::string_view::npos ||
+      assign < dot || word.substr(0, 3) == "rd." || word.substr(0, 8) == "systemd.")
+    return "";
+  const std::string_view name = word.substr(0, dot);
+  return IsValidModuleName(name) ? NormalizeModuleName(name) : "";
+}
+
 std::string NormalizeModuleName(std::string_view name) {
   std::string out(name);
   std::replace(out.begin(), out.end(), '-', '_');

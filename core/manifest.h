@@ -65,6 +65,9 @@ std::string DepsText(const ModuleEntry& entry);
 // Module names compare equal with '-' and '_' exchanged, as the kernel treats them.
 std::string NormalizeModuleName(std::string_view name);
 bool IsValidModuleName(std::string_view name);
+// The module a kernel command line word NAME.PARAM=VALUE sets a parameter for (kernel
+// form), or "" for any other word (rd.* and systemd.* belong to the initramfs and init).
+std::string CommandLineParameterModule(std::string_view word);
 bool IsValidKernelRelease(std::string_view release);
 bool IsValidModulePath(std::string_view path);
 // Ends in .ko, .ko.xz, .ko.zst or .ko.gz, as the files libkmod and udev load.

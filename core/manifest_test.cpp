@@ -183,3 +183,11 @@ TEST_CASE("name, path and release validators", "[manifest]") {
   CHECK_FALSE(IsValidKernelRelease("6.1 0"));
   CHECK(NormalizeModuleName("usb-storage") == "usb_storage");
 }
+
+TEST_CASE("which module a command line word sets a parameter for", "[manifest]") {
+  CHECK(modseal::CommandLineParameterModule("virtio-blk.queue_depth=4") == "virtio_blk");
+  CHECK(modseal::CommandLineParameterModule("net.ifnames=0") == "net");
+  for (const char* word : {"quiet", "root=/dev/vda", "rd.luks.uuid=x", "systemd.unit=a",
+                           ".x=1", "a.b", "root=a.b", "a/b.c=1"})
+    CHECK(modseal::CommandLineParameterModule(word).empty());
+}

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "manifest.h"
 #include "text_lines.h"
 
 namespace modseal {
@@ -147,10 +148,7 @@ void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
   if (cmdline.size() > kCmdlineMaxBytes) cmdline = cmdline.substr(0, kCmdlineMaxBytes);
   const bool may_weaken = config->cmdline_may_weaken;
   for (const std::string& word : KernelCommandLineWords(cmdline)) {
-    const size_t dot = word.find('.'), assign = word.find('=');
-    if (dot != std::string::npos && dot > 0 && assign != std::string::npos && dot < assign &&
-        !StartsWith(word, "rd.") && !StartsWith(word, "systemd."))
-      config->cmdline_module_params.push_back(word);
+    if (!CommandLineParameterModule(word).empty()) config->cmdline_module_params.push_back(word);
     if (!StartsWith(word, "rd.modseal.")) continue;
     size_t eq = word.find('=');
     std::string key = word.substr(0, eq);

@@ -188,7 +188,6 @@ class ModuleImages {
     for (const auto& [name, handle] : handles_) ops_.ReleaseModule(handle);
   }
   void Keep(const std::string& name, size_t handle) { handles_[name] = handle; }
-  bool Has(const std::string& name) const { return handles_.count(name) != 0; }
   size_t Get(const std::string& name) const { return handles_.at(name); }
   void Release(const std::string& name) {
     auto it = handles_.find(name);
@@ -306,7 +305,7 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
   ModuleImages images(ops);
   for (const ModuleEntry& m : manifest.modules) {
     for (const std::string& word : config.cmdline_module_params)
-      if (NormalizeModuleName(word.substr(0, word.find('.'))) == m.name)
+      if (CommandLineParameterModule(word) == m.name)
         ops.Log("kernel command line sets " + word + " for " + m.name);
     const std::string path = root + "/" + m.path;
     std::string why = ReadChecked(m, path, ops, &images, &counts.hash_us);
@@ -361,8 +360,13 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
         }
         continue;
       }
-      fail(m, a.aborted ? std::string("insert aborted: ") + a.aborted
-                        : std::string("insert failed: ") + strerror(-a.rc));
+      std::string why = a.aborted ? std::string("insert aborted: ") + a.aborted
+                                  : std::string("insert failed: ") + strerror(-a.rc);
+      // What the hook's own check returns for a compression the kernel cannot undo.
+      if (a.rc == -ENOPKG)
+        why += " (compressed in a format this kernel does not decompress, see "
+               "/sys/module/compression; or a signature algorithm it lacks)";
+      fail(m, why);
       failed = true;
     }
     if (failed && enforce) break;  // nothing more is loaded after a failure

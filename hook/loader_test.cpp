@@ -542,3 +542,11 @@ TEST_CASE("every copy the load stage read is freed, on every way out", "[hook]")
     CHECK(b.ops.released == 3);
   }
 }
+
+TEST_CASE("an insert the kernel cannot decompress says why", "[hook]") {
+  Boot b;
+  b.ops.insert_result[kRoot + "/a.ko"] = -ENOPKG;
+  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+  CHECK(b.ops.Logged("FAILED: autofs4: insert failed: Package not installed (compressed in a "
+                     "format this kernel does not decompress, see /sys/module/compression"));
+}

@@ -163,16 +163,16 @@ qt_dracut_conf() {
   } >"$confdir/50-modseal.conf"
 }
 
-# qt_build_initrd OUT FLAVOUR(shell|systemd) [--plain] [conf key=value...]
+# qt_build_initrd OUT FLAVOUR(shell|systemd) [--plain] [conf key=value...] [-- dracut args...]
 # An uncompressed image (fast to build and to append to) from the extracted kernel tree.
 # --plain leaves modseal out and adds the drivers the guest needs: the unsealed reference
-# host. Otherwise the image is sealed with the flavour's signed manifest.
+# host. Otherwise the image is sealed with the flavour's signed manifest (QT_MANIFEST: another).
 qt_build_initrd() {
   local out=$1 flavour=$2
   shift 2
   local modules="bash base rootfs-block udev-rules"
   [ "$flavour" = systemd ] && modules="$modules systemd systemd-initrd dracut-systemd"
-  local extra=()
+  local extra=() conf=()
   local confdir=$out.conf.d
   rm -rf "$confdir"
   mkdir -p "$confdir"
@@ -181,9 +181,22 @@ qt_build_initrd() {
     extra=(--drivers "virtio_pci virtio_blk ext4")
   else
     modules="$modules modseal"
-    qt_dracut_conf "$confdir" "$QT_WORK/$KFLAVOUR/guest.manifest" "$@"
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do conf+=("$1"); shift; done
+    [ "${1:-}" != -- ] || shift
+    extra=("$@")
+    qt_dracut_conf "$confdir" "${QT_MANIFEST:-$QT_WORK/$KFLAVOUR/guest.manifest}" "${conf[@]}"
   fi
   qt_dracut "$out" "$confdir" --no-hostonly --no-compress -m "$modules" "${extra[@]}"
+}
+
+# qt_manifest_from_names OUT ROOT NAME...: a signed manifest of NAME... against the tree
+# ROOT, as `capture --loaded` makes it from a saved /proc/modules.
+qt_manifest_from_names() {
+  local out=$1 root=$2 name
+  shift 2
+  for name in "$@"; do echo "$name 16384 0 - Live 0x0000000000000000"; done >"$out.loaded"
+  "$MODSEAL" capture --loaded "$out.loaded" --root "$root" --kver "$KVER" -o "$out" >/dev/null
+  "$MODSEAL" sign -k "$QT_KEY.key" "$out" >/dev/null
 }
 
 # qt_dracut OUT CONFDIR ARGS...: the one way the tests and benchmarks run dracut, against
