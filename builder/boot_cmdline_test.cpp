@@ -1,6 +1,6 @@
 #include "boot_cmdline.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 using namespace modseal;
 

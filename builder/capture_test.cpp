@@ -2,7 +2,7 @@
 #include "capture.h"
 
 #include <algorithm>
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <map>
 
 #include "test_util.h"

@@ -1,6 +1,6 @@
 #include "file_util.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <dirent.h>
 #include <sys/stat.h>
 

@@ -1,6 +1,6 @@
 // Inputs the fuzz targets (fuzz/) found mishandled, kept as unit tests so the fix stays;
 // each input is also in fuzz/corpus, where the fuzzers replay it.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <string>
 
 #include "minisign.h"

@@ -1,6 +1,6 @@
 #include "loaded_modules.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 #include "test_util.h"
 

@@ -7,7 +7,7 @@
 // and many random edits of both (most are rejected; every accepted one must round-trip).
 // Seeds are fixed, so a failure reproduces; the failing text is printed.
 #include <algorithm>
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <cctype>
 #include <dirent.h>
 #include <random>

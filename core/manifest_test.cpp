@@ -1,6 +1,6 @@
 #include "manifest.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 using namespace modseal;
 

@@ -1,6 +1,6 @@
 #include "minisign.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <sodium.h>
 
 using namespace modseal;

@@ -1,6 +1,6 @@
 #include "signed_manifest.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <unistd.h>
 
 #include "file_util.h"

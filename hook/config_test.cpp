@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 
 using namespace modseal;
 

@@ -1,7 +1,7 @@
 // Faults injected through the hook's kernel seam. For each one the hook must say clearly
 // what went wrong and, under the enforce policy, fail closed: the lock set wherever the
 // kernel lets it be set, the boot stopped, and never a "locked:" line that is not true.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <cerrno>
 #include <mutex>
 #include <new>

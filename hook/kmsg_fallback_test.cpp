@@ -3,7 +3,7 @@
 // through standard error. /dev/kmsg is hidden by a private mount namespace with an empty
 // tmpfs on /dev, in a child process, so the machine running the tests is not touched and
 // its kernel log gets nothing. Only Log() is called: nothing here writes a sysctl.
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <cerrno>
 #include <cstring>
 #include <sched.h>
@@ -28,7 +28,11 @@ std::string StderrWithoutDev(Body body, bool* skipped, std::string* problem) {
   if (pid == 0) {
     close(pipefd[0]);
     if (unshare(CLONE_NEWNS) != 0) _exit(errno == EPERM ? 77 : 3);
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(4);
+    // Private, so the tmpfs below never propagates to the machine's /dev. In a chroot "/" is
+    // no mount point, but its /dev (a bind mount) is the tmpfs's parent then.
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 &&
+        mount(nullptr, "/dev", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      _exit(4);
     if (mount("none", "/dev", "tmpfs", 0, "size=16k") != 0) _exit(errno == EPERM ? 77 : 5);
     struct stat st;
     if (stat("/dev/kmsg", &st) == 0) _exit(6);

@@ -2,7 +2,7 @@
 // dracut module ships it. Ops is FakeKernelOps or a subclass that injects faults.
 #pragma once
 
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <string>
 #include <vector>
 
