@@ -8,43 +8,45 @@
 #   target_link_options(app PRIVATE -static)
 #
 # Provides: modseal::kmod_static (IMPORTED INTERFACE: <libkmod.h> + the static
-#           libkmod, libshared, liblzma and libzstd archives, in link order)
+#           libkmod and libshared archives, in link order)
 #           modseal_kmod_build (the ExternalProject target behind it)
-# Cache:    MODSEAL_LZMA_STATIC, MODSEAL_ZSTD_STATIC, MODSEAL_APT_GET,
+# Cache:    MODSEAL_MAKE,
 #           MODSEAL_AUTORECONF, MODSEAL_MAKE (found automatically; override if needed)
-#           MODSEAL_KMOD_DSC: a kmod .dsc already downloaded (`apt-get source
-#           --download-only kmod`), unpacked with dpkg-source instead of fetching:
-#           a build without network access, as Debian package builds are.
+#           MODSEAL_KMOD_DSC: a kmod .dsc already downloaded (scripts/fetch-kmod-source),
+#           unpacked instead of fetching: a build without network access, as Debian
+#           package builds are.
 # Needs:    a deb-src entry for kmod (unless MODSEAL_KMOD_DSC), plus dpkg-dev autoconf
-#           automake libtool pkg-config liblzma-dev libzstd-dev (scripts/setup installs it).
+#           automake libtool pkg-config (scripts/setup installs it).
+# libkmod is built without its decompressors: the hook reads, hashes and (where the kernel
+# cannot) decompresses module files itself, and gives libkmod only names, for options. So
+# kmod 34's dlopen() of them, which a static binary cannot do, never comes up.
 
 # --- Download step ------------------------------------------------------------
 # ExternalProject runs this same file with `cmake -P` to fetch the sources, so
 # the version-dependent directory name never has to be known at configure time.
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
-  # Leftovers of an interrupted run would make apt-get skip unpacking. A new
+  # Leftovers of an interrupted run would make dpkg-source refuse to unpack. A new
   # source tree also needs a new build tree: unpacked files keep the tarball's
   # old mtimes, so make would trust objects and .la files from an earlier run.
   file(GLOB _stale LIST_DIRECTORIES true "${DOWNLOAD_DIR}/kmod-*")
   file(REMOVE_RECURSE ${_stale} "${SOURCE_DIR}" "${BINARY_DIR}")
   file(MAKE_DIRECTORY "${BINARY_DIR}")
 
-  if(KMOD_DSC)
+  # One way to get the source, with or without a .dsc fetched beforehand.
+  if(NOT KMOD_DSC)
     execute_process(
-      COMMAND dpkg-source -x "${KMOD_DSC}" "${DOWNLOAD_DIR}/kmod-from-dsc"
-      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+      COMMAND "${FETCH_KMOD_SOURCE}" "${DOWNLOAD_DIR}/dsc"
+      RESULT_VARIABLE _rc OUTPUT_VARIABLE KMOD_DSC ERROR_VARIABLE _err
+      OUTPUT_STRIP_TRAILING_WHITESPACE)
     if(NOT _rc EQUAL 0)
-      message(FATAL_ERROR "dpkg-source -x ${KMOD_DSC} failed:\n${_out}")
+      message(FATAL_ERROR "fetching Debian's kmod source failed:\n${_err}")
     endif()
-  else()
-    execute_process(
-      COMMAND "${APT_GET}" source kmod
-      WORKING_DIRECTORY "${DOWNLOAD_DIR}"
-      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
-    if(NOT _rc EQUAL 0)
-      message(FATAL_ERROR "`apt-get source kmod` failed (no deb-src entry? run "
-        "scripts/setup, then apt-get update). apt-get said:\n${_out}")
-    endif()
+  endif()
+  execute_process(
+    COMMAND dpkg-source -x "${KMOD_DSC}" "${DOWNLOAD_DIR}/kmod-from-dsc"
+    RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "dpkg-source -x ${KMOD_DSC} failed:\n${_out}")
   endif()
 
   file(GLOB _unpacked LIST_DIRECTORIES true "${DOWNLOAD_DIR}/kmod-*")
@@ -62,12 +64,8 @@ endif()
 include_guard(GLOBAL)
 include(ExternalProject)
 
-# The .a names, because a bare "lzma" would pick the .so and defeat -static.
-find_library(MODSEAL_LZMA_STATIC NAMES liblzma.a REQUIRED)
-find_library(MODSEAL_ZSTD_STATIC NAMES libzstd.a REQUIRED)
-find_program(MODSEAL_APT_GET apt-get REQUIRED)
 find_program(MODSEAL_AUTORECONF autoreconf REQUIRED)
-set(MODSEAL_KMOD_DSC "" CACHE FILEPATH "kmod .dsc to unpack instead of `apt-get source kmod`")
+set(MODSEAL_KMOD_DSC "" CACHE FILEPATH "kmod .dsc to unpack instead of fetching one (scripts/fetch-kmod-source)")
 if(MODSEAL_KMOD_DSC AND NOT EXISTS "${MODSEAL_KMOD_DSC}")
   message(FATAL_ERROR "MODSEAL_KMOD_DSC: ${MODSEAL_KMOD_DSC} does not exist")
 endif()
@@ -100,7 +98,8 @@ ExternalProject_Add(modseal_kmod_build
   SOURCE_DIR "${_kmod_src}"
   BINARY_DIR "${_kmod_bld}"
   STAMP_DIR "${_kmod_root}/stamp"
-  DOWNLOAD_COMMAND "${CMAKE_COMMAND}" -DAPT_GET=${MODSEAL_APT_GET}
+  DOWNLOAD_COMMAND "${CMAKE_COMMAND}"
+    -DFETCH_KMOD_SOURCE=${PROJECT_SOURCE_DIR}/scripts/fetch-kmod-source
     -DKMOD_DSC=${MODSEAL_KMOD_DSC}
     -DDOWNLOAD_DIR=<DOWNLOAD_DIR> -DSOURCE_DIR=<SOURCE_DIR> -DBINARY_DIR=<BINARY_DIR>
     -P "${CMAKE_CURRENT_LIST_FILE}"
@@ -113,7 +112,7 @@ ExternalProject_Add(modseal_kmod_build
   # library libkmod-internal.la is always a static archive, so build that.
   # --sysconfdir=/etc because libkmod compiles in SYSCONFDIR/modprobe.d.
   CONFIGURE_COMMAND <SOURCE_DIR>/configure ${_kmod_cc} --sysconfdir=/etc
-    --with-xz --with-zstd --without-zlib --without-openssl
+    --without-xz --without-zstd --without-zlib --without-openssl
     --disable-tools --disable-manpages --disable-test-modules
   BUILD_COMMAND ${_kmod_make} libkmod/libkmod-internal.la shared/libshared.la
     # Only the public header, so consumers cannot reach libkmod's internals.
@@ -129,8 +128,7 @@ file(MAKE_DIRECTORY "${_kmod_inc}")
 add_library(modseal::kmod_static INTERFACE IMPORTED GLOBAL)
 set_target_properties(modseal::kmod_static PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${_kmod_inc}"
-  # libkmod-internal needs libshared, both need the compressors: keep this order.
-  INTERFACE_LINK_LIBRARIES
-    "${_kmod_libs};${MODSEAL_LZMA_STATIC};${MODSEAL_ZSTD_STATIC}")
+  # libkmod-internal needs libshared: keep this order.
+  INTERFACE_LINK_LIBRARIES "${_kmod_libs}")
 # Consumers inherit this, so they compile and link only after kmod is built.
 add_dependencies(modseal::kmod_static modseal_kmod_build)

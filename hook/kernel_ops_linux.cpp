@@ -18,6 +18,7 @@
 #include "file_util.h"
 #include "loaded_modules.h"
 #include "manifest.h"
+#include "module_image.h"
 #include "sha256.h"
 
 namespace modseal {
@@ -67,15 +68,57 @@ bool WriteAll(int fd, const char* data, size_t size) {
   return true;
 }
 
-// The compression format of a module image by its magic bytes, as /sys/module/compression
-// names it; "" for a plain ELF file.
-std::string ImageCompression(int fd) {
+ModuleCompression ImageCompression(int fd) {
   unsigned char magic[6] = {};
-  if (pread(fd, magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic)) return "";
-  if (memcmp(magic, "\xfd" "7zXZ\0", 6) == 0) return "xz";
-  if (memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) return "zstd";
-  if (memcmp(magic, "\x1f\x8b", 2) == 0) return "gzip";
-  return "";
+  const ssize_t n = pread(fd, magic, sizeof magic, 0);
+  return CompressionOf(magic, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+bool SealImage(int fd, const std::string& path, std::string* err) {
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0)
+    return true;
+  *err = path + ": sealing its copy: " + strerror(errno);
+  return false;
+}
+
+// The sealed copy decompressed into a second sealed memfd: derived in memory from the
+// hashed bytes alone, never from the file again. Returns the new fd, or -1.
+int DecompressImage(int sealed, ModuleCompression format, const std::string& path,
+                    std::string* err) {
+  struct stat st;
+  if (fstat(sealed, &st) != 0 || st.st_size <= 0) {
+    *err = path + ": empty image";
+    return -1;
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, sealed, 0);
+  if (map == MAP_FAILED) {
+    *err = path + ": mapping its copy: " + strerror(errno);
+    return -1;
+  }
+  int fd = memfd_create(path.substr(path.rfind('/') + 1).c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  std::string why;
+  bool ok = fd >= 0;
+  if (!ok) why = std::string("memfd_create: ") + strerror(errno);
+  ok = ok && DecompressModule(
+                 format, static_cast<const unsigned char*>(map), size,
+                 [&](const char* data, size_t n) {
+                   if (WriteAll(fd, data, n)) return true;
+                   why = std::string("writing: ") + strerror(errno);
+                   return false;
+                 },
+                 &why);
+  munmap(map, size);
+  if (!ok) {
+    *err = path + ": decompressing (" + CompressionName(format) + "): " + why;
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  if (!SealImage(fd, path, err)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace
@@ -98,10 +141,18 @@ bool LinuxKernelOps::ReadModule(const std::string& path, size_t* handle, std::st
         return false;
       },
       hex, err);
-  if (!ok || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-    if (ok) *err = path + ": sealing its copy: " + strerror(errno);
+  if (!ok || !SealImage(fd, path, err)) {
     close(fd);
     return false;
+  }
+  // A format the kernel cannot decompress (or none at all: Debian 12's 6.1) is handed to
+  // it decompressed, so the kernel's side stays finit_module of a sealed memfd.
+  const ModuleCompression format = ImageCompression(fd);
+  if (format != ModuleCompression::kNone && CompressionName(format) != KernelCompression()) {
+    const int plain = DecompressImage(fd, format, path, err);
+    close(fd);
+    if (plain < 0) return false;
+    fd = plain;
   }
   std::lock_guard<std::mutex> hold(images_mu_);
   images_.push_back(fd);
@@ -125,13 +176,9 @@ int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
     fd = handle < images_.size() ? images_[handle] : -1;
   }
   if (fd < 0) return -EBADF;
-  unsigned flags = 0;
-  const std::string format = ImageCompression(fd);
-  if (!format.empty()) {
-    // The kernel decompresses only the format it was built for.
-    if (format != KernelCompression()) return -ENOPKG;
-    flags = MODULE_INIT_COMPRESSED_FILE;
-  }
+  // ReadModule left a compressed image only in the format the kernel decompresses.
+  const unsigned flags =
+      ImageCompression(fd) == ModuleCompression::kNone ? 0 : MODULE_INIT_COMPRESSED_FILE;
   kmod_ctx* ctx = BorrowKmod();
   if (!ctx) return -ENOMEM;
   kmod_module* mod = nullptr;

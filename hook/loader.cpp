@@ -362,10 +362,11 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
       }
       std::string why = a.aborted ? std::string("insert aborted: ") + a.aborted
                                   : std::string("insert failed: ") + strerror(-a.rc);
-      // What the hook's own check returns for a compression the kernel cannot undo.
+      // The hook decompresses what /sys/module/compression does not name, so this is the
+      // kernel's own refusal.
       if (a.rc == -ENOPKG)
-        why += " (compressed in a format this kernel does not decompress, see "
-               "/sys/module/compression; or a signature algorithm it lacks)";
+        why += " (the kernel lacks the decompressor /sys/module/compression names, or the "
+               "module signature's algorithm)";
       fail(m, why);
       failed = true;
     }

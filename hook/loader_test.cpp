@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <map>
-#include <catch2/catch.hpp>
+#include "catch.h"
 #include <unistd.h>
 
 #include "fake_kernel_ops.h"
@@ -543,10 +543,11 @@ TEST_CASE("every copy the load stage read is freed, on every way out", "[hook]")
   }
 }
 
-TEST_CASE("an insert the kernel cannot decompress says why", "[hook]") {
+TEST_CASE("an insert the kernel cannot decompress or verify says why", "[hook]") {
   Boot b;
   b.ops.insert_result[kRoot + "/a.ko"] = -ENOPKG;
   CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
-  CHECK(b.ops.Logged("FAILED: autofs4: insert failed: Package not installed (compressed in a "
-                     "format this kernel does not decompress, see /sys/module/compression"));
+  CHECK(b.ops.Logged("FAILED: autofs4: insert failed: Package not installed (the kernel lacks "
+                     "the decompressor /sys/module/compression names, or the module "
+                     "signature's algorithm)"));
 }
