@@ -251,18 +251,47 @@ qt_prepare() {
 # qt_tamper IN OUT DIR: appends DIR as a second cpio archive. The kernel unpacks archives
 # in order and a later file replaces an earlier one, so this edits an image after dracut
 # built it (dracut rightly refuses to build a tampered one), without unpacking anything.
+# Refuses a compressed IN: the kernel ignores what follows a compressed archive ("invalid
+# magic at start of compressed archive") and would boot the untampered image.
 qt_tamper() {
   local in=$1 out=$2 dir=$3
+  qt_is_uncompressed_image "$in" ||
+    qt_fail "qt_tamper: $in is compressed; the kernel would ignore the appended files" \
+      "(qt_uncompressed_image rewrites it)"
   cp "$in" "$out.tmp"
   (cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >>"$out.tmp"
   mv "$out.tmp" "$out"
 }
 
-# qt_boot NAME INITRD TEST [kernel args...]: boots the guest, console to logs/NAME.log.
-# TEST is what the real root's init does: capture, probe, bench, workload or nothing.
-# capture, bench and workload write their result to a third disk, $QT_OUT. QT_QEMU_ARGS adds
-# qemu options; QT_ROOT_IMG replaces the busybox real root. QT_SHELL_ARGS replaces the
-# default "no shell, power off" (the fail-safe tests boot with dracut's own rd.shell=1).
+# True if every archive of the image is a plain newc cpio: the first, and whatever follows
+# it (dracut's early cpio is followed by the main archive, compressed by default).
+qt_is_uncompressed_image() {
+  [ "$(head -c 6 "$1")" = 070701 ] || return 1
+  local rest
+  rest=$(/usr/lib/dracut/skipcpio "$1" | head -c 6 | od -An -c | tr -d ' ')
+  [ -z "$rest" ] || [ "$rest" = '\0\0\0\0\0\0' ] || [ "$rest" = 070701 ]
+}
+
+# qt_uncompressed_image IN OUT: IN's main archive, decompressed, as one plain cpio (the
+# early microcode archive left out: a VM needs none).
+qt_uncompressed_image() {
+  local in=$1 out=$2 magic
+  local main=(cat "$in")
+  [ "$(head -c 6 "$in")" = 070701 ] && main=(/usr/lib/dracut/skipcpio "$in")
+  magic=$("${main[@]}" | head -c 6 | od -An -tx1 | tr -d ' ')
+  local unpack
+  case "$magic" in
+    28b52ffd*) unpack=(zstd -dcq) ;;
+    fd377a585a00) unpack=(xz -dc) ;;
+    1f8b*) unpack=(gzip -dc) ;;
+    303730373031) unpack=(cat) ;;
+    *) qt_fail "qt_uncompressed_image: $in: unknown archive format (magic $magic)" ;;
+  esac
+  "${main[@]}" | "${unpack[@]}" >"$out.tmp" || qt_fail "qt_uncompressed_image: decompressing $in failed"
+  qt_is_uncompressed_image "$out.tmp" || qt_fail "qt_uncompressed_image: $out is not one plain cpio"
+  mv "$out.tmp" "$out"
+}
+
 qt_boot() {
   local name=$1 initrd=$2 test=$3
   shift 3
@@ -298,7 +327,9 @@ qt_boot() {
 qt_image_path() {
   local list
   list=$(cpio -t --quiet <"$1")
-  grep -m1 -E "(^|/)$2\$" <<<"$list" || qt_fail "no $2 in $1"
+  # Exact names: a release (6.12.118+deb13) is no regular expression.
+  awk -v want="$2" '$0 == want || substr($0, length($0) - length(want)) == "/" want {
+      print; found = 1; exit } END { exit !found }' <<<"$list" || qt_fail "no $2 in $1"
 }
 
 # qt_capture_in_guest NAME MANIFEST: boots the guest unsealed, as the reference host, runs
@@ -350,6 +381,16 @@ qt_manifest_names() {
 
 # qt_expect_sealed_root MANIFEST: the last boot (a probe) reached the real root locked,
 # with exactly MANIFEST's modules loaded, and the kernel refused every way to load more.
+# qt_expect_stopped REASON: enforce stopped this boot before the real root, locked.
+qt_expect_stopped() {
+  qt_expect "modseal: FAILED: "
+  qt_expect "$1"
+  qt_expect "modseal: locked: kernel.modules_disabled=1"
+  qt_expect "modseal: stopping the boot"
+  qt_expect "modseal: powering off"
+  qt_expect_not "MODSEAL-TEST real-root-init"
+}
+
 qt_expect_sealed_root() {
   local manifest=$1
   qt_expect "modseal: summary: loaded "
