@@ -145,15 +145,6 @@ bool LinuxKernelOps::ReadModule(const std::string& path, size_t* handle, std::st
     close(fd);
     return false;
   }
-  // A format the kernel cannot decompress (or none at all: Debian 12's 6.1) is handed to
-  // it decompressed, so the kernel's side stays finit_module of a sealed memfd.
-  const ModuleCompression format = ImageCompression(fd);
-  if (format != ModuleCompression::kNone && CompressionName(format) != KernelCompression()) {
-    const int plain = DecompressImage(fd, format, path, err);
-    close(fd);
-    if (plain < 0) return false;
-    fd = plain;
-  }
   std::lock_guard<std::mutex> hold(images_mu_);
   images_.push_back(fd);
   *handle = images_.size() - 1;
@@ -176,11 +167,30 @@ int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
     fd = handle < images_.size() ? images_[handle] : -1;
   }
   if (fd < 0) return -EBADF;
-  // ReadModule left a compressed image only in the format the kernel decompresses.
-  const unsigned flags =
-      ImageCompression(fd) == ModuleCompression::kNone ? 0 : MODULE_INIT_COMPRESSED_FILE;
+  // Only a verified image gets here: nothing is decompressed before its hash matched. A
+  // format the kernel cannot decompress (any, on Debian 12's 6.1) is decompressed here,
+  // so the kernel's side stays finit_module of a sealed memfd.
+  unsigned flags = 0;
+  int plain = -1;
+  const ModuleCompression format = ImageCompression(fd);
+  if (format != ModuleCompression::kNone) {
+    if (CompressionName(format) == KernelCompression()) {
+      flags = MODULE_INIT_COMPRESSED_FILE;
+    } else {
+      std::string why;
+      plain = DecompressImage(fd, format, name, &why);
+      if (plain < 0) {
+        Log(why);
+        return -ENOEXEC;
+      }
+      fd = plain;
+    }
+  }
   kmod_ctx* ctx = BorrowKmod();
-  if (!ctx) return -ENOMEM;
+  if (!ctx) {
+    if (plain >= 0) close(plain);
+    return -ENOMEM;
+  }
   kmod_module* mod = nullptr;
   // By name: options come from the image's modprobe.d (and the kernel command line); no
   // install/remove command is ever run, and the bytes are the sealed copy's.
@@ -191,6 +201,7 @@ int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
     kmod_module_unref(mod);
   }
   ReturnKmod(ctx);
+  if (plain >= 0) close(plain);
   return rc;
 }
 
