@@ -19,8 +19,9 @@ const char* CompressionName(ModuleCompression format);
 // Called with the decompressed bytes in pieces; false stops (the sink set *err).
 using ByteSink = std::function<bool(const char* data, size_t size)>;
 
-// Decompresses one whole image. Fails on a truncated or corrupt stream, trailing garbage,
-// or output over kMaxModuleImage; err says which.
+// Decompresses one whole xz or zstd image. Fails on a truncated or corrupt stream,
+// trailing garbage, output over kMaxModuleImage, or gzip (see module_image.cpp); err says
+// which.
 constexpr size_t kMaxModuleImage = size_t{1} << 30;
 bool DecompressModule(ModuleCompression format, const unsigned char* data, size_t size,
                       const ByteSink& sink, std::string* err);

@@ -263,31 +263,43 @@ qt_tamper() {
   mv "$out.tmp" "$out"
 }
 
+# The first six bytes of FILE in hex ("303730373031" is newc cpio's "070701").
+qt_magic() {
+  od -An -tx1 -N6 "$1" | tr -d ' \n'
+}
+
 # True if every archive of the image is a plain newc cpio: the first, and whatever follows
 # it (dracut's early cpio is followed by the main archive, compressed by default).
 qt_is_uncompressed_image() {
-  [ "$(head -c 6 "$1")" = 070701 ] || return 1
+  [ "$(qt_magic "$1")" = 303730373031 ] || return 1
   local rest
-  rest=$(/usr/lib/dracut/skipcpio "$1" | head -c 6 | od -An -c | tr -d ' ')
-  [ -z "$rest" ] || [ "$rest" = '\0\0\0\0\0\0' ] || [ "$rest" = 070701 ]
+  rest=$(mktemp)
+  /usr/lib/dracut/skipcpio "$1" >"$rest"
+  local magic
+  magic=$(qt_magic "$rest")
+  rm -f "$rest"
+  [ -z "$magic" ] || [ "$magic" = 000000000000 ] || [ "$magic" = 303730373031 ]
 }
 
 # qt_uncompressed_image IN OUT: IN's main archive, decompressed, as one plain cpio (the
 # early microcode archive left out: a VM needs none).
 qt_uncompressed_image() {
-  local in=$1 out=$2 magic
-  local main=(cat "$in")
-  [ "$(head -c 6 "$in")" = 070701 ] && main=(/usr/lib/dracut/skipcpio "$in")
-  magic=$("${main[@]}" | head -c 6 | od -An -tx1 | tr -d ' ')
+  local in=$1 out=$2
+  if [ "$(qt_magic "$in")" = 303730373031 ]; then
+    /usr/lib/dracut/skipcpio "$in" >"$out.main"
+  else
+    cp "$in" "$out.main"
+  fi
   local unpack
-  case "$magic" in
+  case "$(qt_magic "$out.main")" in
     28b52ffd*) unpack=(zstd -dcq) ;;
     fd377a585a00) unpack=(xz -dc) ;;
     1f8b*) unpack=(gzip -dc) ;;
     303730373031) unpack=(cat) ;;
-    *) qt_fail "qt_uncompressed_image: $in: unknown archive format (magic $magic)" ;;
+    *) qt_fail "qt_uncompressed_image: $in: unknown archive format (magic $(qt_magic "$out.main"))" ;;
   esac
-  "${main[@]}" | "${unpack[@]}" >"$out.tmp" || qt_fail "qt_uncompressed_image: decompressing $in failed"
+  "${unpack[@]}" <"$out.main" >"$out.tmp" || qt_fail "qt_uncompressed_image: decompressing $in failed"
+  rm -f "$out.main"
   qt_is_uncompressed_image "$out.tmp" || qt_fail "qt_uncompressed_image: $out is not one plain cpio"
   mv "$out.tmp" "$out"
 }
