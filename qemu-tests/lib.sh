@@ -344,6 +344,20 @@ qt_image_path() {
       print; found = 1; exit } END { exit !found }' <<<"$list" || qt_fail "no $2 in $1"
 }
 
+# qt_plain_module NAME OUT: the tree's module NAME as a plain ELF file, whatever the tree's
+# compression, for tests that load it by hand (busybox insmod decompresses no zstd).
+qt_plain_module() {
+  local dir=$KROOT/lib/modules/$KVER path
+  path=$(sed -n "s|^\([^:]*/$1\.ko[.a-z]*\):.*|\1|p" "$dir/modules.dep" | head -n 1)
+  [ -n "$path" ] || qt_fail "no module $1 in $dir"
+  case "$path" in
+    *.ko) cp "$dir/$path" "$2" ;;
+    *.ko.xz) xz -dc "$dir/$path" >"$2" ;;
+    *.ko.zst) zstd -dcq "$dir/$path" >"$2" ;;
+    *) qt_fail "qt_plain_module: $path: a compression this rig does not know" ;;
+  esac
+}
+
 # qt_capture_in_guest NAME MANIFEST: boots the guest unsealed, as the reference host, runs
 # `modseal capture` in it and writes the manifest it hands out on its third disk.
 # systemd's initrd loads autofs4 itself, so the reference host runs that flavour.
