@@ -350,11 +350,16 @@ qt_plain_module() {
   local dir=$KROOT/lib/modules/$KVER path
   path=$(sed -n "s|^\([^:]*/$1\.ko[.a-z]*\):.*|\1|p" "$dir/modules.dep" | head -n 1)
   [ -n "$path" ] || qt_fail "no module $1 in $dir"
-  case "$path" in
-    *.ko) cp "$dir/$path" "$2" ;;
-    *.ko.xz) xz -dc "$dir/$path" >"$2" ;;
-    *.ko.zst) zstd -dcq "$dir/$path" >"$2" ;;
-    *) qt_fail "qt_plain_module: $path: a compression this rig does not know" ;;
+  qt_decompress_module "$dir/$path" "$2"
+}
+
+# qt_decompress_module FILE OUT: a module file (.ko, .ko.xz, .ko.zst) as plain ELF.
+qt_decompress_module() {
+  case "$1" in
+    *.ko) cp "$1" "$2" ;;
+    *.ko.xz) xz -dc "$1" >"$2" ;;
+    *.ko.zst) zstd -dcq "$1" >"$2" ;;
+    *) qt_fail "qt_decompress_module: $1: a compression this rig does not know" ;;
   esac
 }
 
