@@ -147,6 +147,7 @@ bool LinuxKernelOps::ReadModule(const std::string& path, size_t* handle, std::st
   }
   std::lock_guard<std::mutex> hold(images_mu_);
   images_.push_back(fd);
+  image_paths_.push_back(path);
   *handle = images_.size() - 1;
   return true;
 }
@@ -162,9 +163,11 @@ const std::string& LinuxKernelOps::KernelCompression() {
 
 int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
   int fd;
+  std::string path;
   {
     std::lock_guard<std::mutex> hold(images_mu_);
     fd = handle < images_.size() ? images_[handle] : -1;
+    if (fd >= 0) path = image_paths_[handle];
   }
   if (fd < 0) return -EBADF;
   // Only a verified image gets here: nothing is decompressed before its hash matched. A
@@ -178,7 +181,7 @@ int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
       flags = MODULE_INIT_COMPRESSED_FILE;
     } else {
       std::string why;
-      plain = DecompressImage(fd, format, name, &why);
+      plain = DecompressImage(fd, format, path, &why);
       if (plain < 0) {
         Log(why);
         return -ENOEXEC;

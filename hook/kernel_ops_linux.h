@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "kernel_ops.h"
@@ -43,6 +44,7 @@ class LinuxKernelOps : public KernelOps {
   std::vector<kmod_ctx*> idle_kmod_;
   std::mutex images_mu_;
   std::vector<int> images_;  // sealed memfds, by handle; -1 once released
+  std::vector<std::string> image_paths_;  // the file each was read from, for errors
   std::once_flag compression_once_;
   std::string compression_;
   int kmsg_ = -2;  // -2: not opened yet; -1: unavailable
