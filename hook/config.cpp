@@ -64,6 +64,7 @@ bool IsAbsolutePath(std::string_view v) {
 
 const char* PolicyName(Policy p) { return p == Policy::kEnforce ? "enforce" : "audit"; }
 const char* LockPointName(LockPoint l) { return l == LockPoint::kEarly ? "early" : "pre-mount"; }
+const char* DecompressName(Decompress d) { return d == Decompress::kKernel ? "kernel" : "hook"; }
 
 bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
                      std::string* err) {
@@ -103,6 +104,9 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
       ok = ParseBool(value, &config.lock_kexec);
     } else if (key == "load_threads") {
       ok = ParseThreads(value, &config.load_threads);
+    } else if (key == "decompress") {
+      ok = value == "kernel" || value == "hook";
+      config.decompress = value == "hook" ? Decompress::kHook : Decompress::kKernel;
     } else if (key == "on_failure") {
       ok = ParseOnFailure(value, &config.on_failure);
     } else if (key == "cmdline_may_weaken") {

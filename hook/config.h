@@ -18,6 +18,11 @@ enum class LockPoint { kEarly, kPreMount };
 // init system can ignore it; "emergency" leaves it to dracut's emergency handling.
 enum class OnFailure { kPowerOff, kHalt, kEmergency };
 
+// Who decompresses a compressed module file, after its hash matched: the kernel, for the
+// format /sys/module/compression names (the hook does any other), or always the hook, on
+// the reader thread, ahead of the inserts.
+enum class Decompress { kKernel, kHook };
+
 struct HookConfig {
   std::string manifest = "/etc/modseal/modules.manifest";
   std::string signature;  // default: manifest + ".minisig"
@@ -32,6 +37,7 @@ struct HookConfig {
   // per online CPU. Serial by default: under QEMU/TCG with 2 vCPUs, parallel inserts were
   // slower (docs/benchmarks.md), and there is no hardware measurement yet.
   unsigned load_threads = 1;
+  Decompress decompress = Decompress::kKernel;
   // NAME.PARAM=VALUE words of the kernel command line: libkmod applies them to the
   // hook's inserts, as modprobe does, and the load stage logs each one for a listed module.
   std::vector<std::string> cmdline_module_params;
@@ -55,5 +61,6 @@ void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
 
 const char* PolicyName(Policy p);
 const char* LockPointName(LockPoint l);
+const char* DecompressName(Decompress d);
 
 }  // namespace modseal

@@ -35,6 +35,9 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.load_threads == 1);
   CHECK(Parse("pubkey=/a\nload_threads=0\n").load_threads == 0);
   CHECK(Parse("pubkey=/a\nload_threads=64\n").load_threads == 64);
+  CHECK(c.decompress == Decompress::kKernel);
+  CHECK(Parse("pubkey=/a\ndecompress=hook\n").decompress == Decompress::kHook);
+  CHECK(Parse("pubkey=/a\ndecompress=kernel\n").decompress == Decompress::kKernel);
   c = Parse("# built by dracut\n\nmanifest=/m\nsignature=/s\npubkey=/a\npubkey=/b\n"
             "module_root=/r\npolicy=audit\nlock=pre-mount\nlock_kexec=no\ncmdline_may_weaken=yes\n"
             "on_failure=emergency\n");
@@ -53,6 +56,8 @@ TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
   CHECK(ParseError("pubkey=/a\npolicy=lenient\n") ==
         "hook.conf:2: invalid value \"lenient\" for policy");
   CHECK(ParseError("pubkey=/a\nfoo=bar\n") == "hook.conf:2: unknown key \"foo\"");
+  CHECK(ParseError("pubkey=/a\ndecompress=user\n") ==
+        "hook.conf:2: invalid value \"user\" for decompress");
   CHECK(ParseError("pubkey=/a\nload_threads=65\n") ==
         "hook.conf:2: invalid value \"65\" for load_threads");
   CHECK(ParseError("pubkey=/a\nload_threads=-1\n") ==

@@ -1,6 +1,7 @@
 // A kernel in memory, for the hook's unit tests: files, insert results, sysctls and a log.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <mutex>
@@ -40,6 +41,7 @@ class FakeKernelOps : public modseal::KernelOps {
   // ReadModule's copies: path and bytes, by handle; released ones are emptied.
   std::vector<std::pair<std::string, std::string>> images;
   size_t released = 0;
+  size_t held_most = 0;  // the most copies held at once
   std::vector<std::string> loaded;               // /proc/modules names
   std::map<std::string, std::string> module_taint;  // name -> taint letters ("OE")
   std::map<std::string, std::string> sysctl = {{"kernel/modules_disabled", "0"},
@@ -62,10 +64,25 @@ class FakeKernelOps : public modseal::KernelOps {
     *hex = modseal::Sha256Hex(it->second);
     images.push_back({path, it->second});
     *handle = images.size() - 1;
+    held_most = std::max(held_most, images.size() - released);
     // Someone with write access to the initramfs swaps the file once it was read.
     auto swap = rewritten_after_read.find(path);
     if (swap != rewritten_after_read.end()) it->second = swap->second;
     return true;
+  }
+  // What PrepareModule saw, by path: the loader must never hand it unmatched bytes.
+  std::vector<std::string> prepared;
+  std::vector<bool> prepared_in_hook;
+  std::map<std::string, std::string> prepare_fails;  // path -> the error it gives
+  bool PrepareModule(size_t handle, bool in_hook, std::string* err) override {
+    std::lock_guard<std::mutex> hold(mu_);
+    const std::string& path = images.at(handle).first;
+    prepared.push_back(path);
+    prepared_in_hook.push_back(in_hook);
+    auto fails = prepare_fails.find(path);
+    if (fails == prepare_fails.end()) return true;
+    *err = fails->second;
+    return false;
   }
   int InsertModule(const std::string& /*name*/, size_t handle) override {
     std::lock_guard<std::mutex> hold(mu_);
@@ -109,6 +126,7 @@ class FakeKernelOps : public modseal::KernelOps {
     return true;
   }
   bool RemoveFile(const std::string& path, std::string* err) override {
+    std::lock_guard<std::mutex> hold(mu_);  // the reader thread may be reading files
     if (!files.erase(path) && !links.erase(path)) {
       *err = path + ": No such file or directory";
       return false;

@@ -229,7 +229,10 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     CHECK(Load(s) == kStopBoot);
     CHECK(s.ops.Logged("FAILED: m04999: hash check aborted: out of memory"));
     CheckLockedAndStopped(s);
-    CHECK(s.ops.inserted.empty());  // the check pass comes first
+    // What was checked before it went in; it and nothing after it did.
+    CHECK(s.ops.inserted.size() == 4999);
+    CHECK(s.Inserted().back() == "m04998.ko");
+    CHECK(s.ops.released == s.ops.images.size());
   }
   SECTION("allocation fails on one of four loader threads") {
     // An exception escaping a worker thread would end the hook (std::terminate) unlocked.

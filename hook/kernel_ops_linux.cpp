@@ -161,7 +161,7 @@ const std::string& LinuxKernelOps::KernelCompression() {
   return compression_;
 }
 
-int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
+bool LinuxKernelOps::PrepareModule(size_t handle, bool in_hook, std::string* err) {
   int fd;
   std::string path;
   {
@@ -169,31 +169,35 @@ int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
     fd = handle < images_.size() ? images_[handle] : -1;
     if (fd >= 0) path = image_paths_[handle];
   }
-  if (fd < 0) return -EBADF;
-  // Only a verified image gets here: nothing is decompressed before its hash matched. A
-  // format the kernel cannot decompress (any, on Debian 12's 6.1) is decompressed here,
-  // so the kernel's side stays finit_module of a sealed memfd.
-  unsigned flags = 0;
-  int plain = -1;
+  if (fd < 0) {
+    *err = "no image behind handle " + std::to_string(handle);
+    return false;
+  }
   const ModuleCompression format = ImageCompression(fd);
-  if (format != ModuleCompression::kNone) {
-    if (CompressionName(format) == KernelCompression()) {
-      flags = MODULE_INIT_COMPRESSED_FILE;
-    } else {
-      std::string why;
-      plain = DecompressImage(fd, format, path, &why);
-      if (plain < 0) {
-        Log(why);
-        return -ENOEXEC;
-      }
-      fd = plain;
-    }
+  if (format == ModuleCompression::kNone) return true;
+  if (!in_hook && CompressionName(format) == KernelCompression()) return true;
+  // Any format on Debian 12's 6.1, whose kernel decompresses none: done here, so the
+  // kernel's side stays finit_module of a sealed memfd.
+  const int plain = DecompressImage(fd, format, path, err);
+  if (plain < 0) return false;
+  std::lock_guard<std::mutex> hold(images_mu_);
+  images_[handle] = plain;
+  close(fd);
+  return true;
+}
+
+int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
+  int fd;
+  {
+    std::lock_guard<std::mutex> hold(images_mu_);
+    fd = handle < images_.size() ? images_[handle] : -1;
   }
+  if (fd < 0) return -EBADF;
+  // Still compressed after PrepareModule: the kernel decompresses it itself.
+  const unsigned flags =
+      ImageCompression(fd) == ModuleCompression::kNone ? 0 : MODULE_INIT_COMPRESSED_FILE;
   kmod_ctx* ctx = BorrowKmod();
-  if (!ctx) {
-    if (plain >= 0) close(plain);
-    return -ENOMEM;
-  }
+  if (!ctx) return -ENOMEM;
   kmod_module* mod = nullptr;
   // By name: options come from the image's modprobe.d (and the kernel command line); no
   // install/remove command is ever run, and the bytes are the sealed copy's.
@@ -204,7 +208,6 @@ int LinuxKernelOps::InsertModule(const std::string& name, size_t handle) {
     kmod_module_unref(mod);
   }
   ReturnKmod(ctx);
-  if (plain >= 0) close(plain);
   return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sys/sysinfo.h>
 
+#include "read_ahead.h"
 #include "signed_manifest.h"
 
 namespace modseal {
@@ -149,77 +150,44 @@ std::vector<std::vector<size_t>> LoadWaves(const Manifest& manifest) {
 
 namespace {
 
-// One module's insert, as carried out on a worker thread, from the bytes that were hashed.
+// One module's turn, as carried out on a worker thread: its checked copy taken from the
+// reader, then inserted from exactly those bytes unless it was refused or is to be skipped.
 struct Attempt {
-  size_t index = 0;
+  size_t index = 0;    // into manifest.modules
+  size_t read = 0;     // into the reader's items
   std::string name;
-  size_t image = 0;  // ReadModule's handle
+  std::string skip;    // why it is not inserted even if its bytes match (decided before)
   bool started = false;
+  std::string refused; // why its bytes may not be inserted (read, hash, prepare)
   int rc = 0;
   uint64_t insert_us = 0;
   const char* aborted = nullptr;  // why an exception cut the attempt short
 };
 
 bool IsFailure(const Attempt& a) {
-  return a.aborted || (a.rc != 0 && a.rc != -EEXIST && a.rc != -ENODEV && a.rc != -ENXIO);
+  return !a.refused.empty() || a.aborted ||
+         (a.rc != 0 && a.rc != -EEXIST && a.rc != -ENODEV && a.rc != -ENXIO);
 }
 
-void Insert(KernelOps& ops, Attempt* a) {
+void Insert(KernelOps& ops, ReadAhead& reader, Attempt* a) {
   a->started = true;
   // An exception leaving a worker thread ends the hook at once, before the lock is set: it
   // becomes this module's failure instead, reported without allocating here.
   try {
-    const uint64_t t0 = ops.NowMicros();
-    a->rc = ops.InsertModule(a->name, a->image);
-    a->insert_us = ops.NowMicros() - t0;
+    const CheckedImage image = reader.Take(a->read);
+    if (!image.refused.empty()) {
+      a->refused = image.refused;
+    } else if (a->skip.empty()) {
+      const uint64_t t0 = ops.NowMicros();
+      a->rc = ops.InsertModule(a->name, image.handle);
+      a->insert_us = ops.NowMicros() - t0;
+    }
   } catch (const std::bad_alloc&) {
     a->aborted = "out of memory";
   } catch (...) {
     a->aborted = "unexpected exception";
   }
-}
-
-// The bytes ReadModule took, by module name: released once inserted or refused, and all of
-// them on every way out of the load stage.
-class ModuleImages {
- public:
-  explicit ModuleImages(KernelOps& ops) : ops_(ops) {}
-  ~ModuleImages() {
-    for (const auto& [name, handle] : handles_) ops_.ReleaseModule(handle);
-  }
-  void Keep(const std::string& name, size_t handle) { handles_[name] = handle; }
-  size_t Get(const std::string& name) const { return handles_.at(name); }
-  void Release(const std::string& name) {
-    auto it = handles_.find(name);
-    if (it == handles_.end()) return;
-    ops_.ReleaseModule(it->second);
-    handles_.erase(it);
-  }
-
- private:
-  KernelOps& ops_;
-  std::map<std::string, size_t> handles_;
-};
-
-// Reads a listed file once and checks its digest: why it must not be loaded, or empty
-// with its bytes kept in `images` for the insert.
-std::string ReadChecked(const ModuleEntry& m, const std::string& path, KernelOps& ops,
-                        ModuleImages* images, uint64_t* hash_us) {
-  std::string hex, err;
-  size_t handle = 0;
-  try {
-    const uint64_t t0 = ops.NowMicros();
-    const bool read = ops.ReadModule(path, &handle, &hex, &err);
-    *hash_us += ops.NowMicros() - t0;
-    if (!read) return "cannot read " + err;
-    images->Keep(m.name, handle);
-  } catch (const std::bad_alloc&) {
-    return "hash check aborted: out of memory";
-  }
-  if (hex == m.sha256) return "";
-  images->Release(m.name);
-  return "hash mismatch for " + path + " (manifest " + m.sha256.substr(0, 16) + "..., file " +
-         hex.substr(0, 16) + "...)";
+  reader.Done(a->read);
 }
 
 // Runs a wave's attempts on up to `threads` threads. Under enforce the first failure stops
@@ -227,8 +195,9 @@ std::string ReadChecked(const ModuleEntry& m, const std::string& path, KernelOps
 // Plain pthreads: std::thread's machinery would cost the static hook ~100 KiB.
 class WaveRunner {
  public:
-  WaveRunner(KernelOps& ops, bool stop_on_failure, std::vector<Attempt>* attempts)
-      : ops_(ops), stop_on_failure_(stop_on_failure), attempts_(attempts) {}
+  WaveRunner(KernelOps& ops, ReadAhead& reader, bool stop_on_failure,
+             std::vector<Attempt>* attempts)
+      : ops_(ops), reader_(reader), stop_on_failure_(stop_on_failure), attempts_(attempts) {}
 
   void Run(unsigned threads) {
     // A wave whose modules were all skipped has nothing to run; the count below would wrap
@@ -265,12 +234,13 @@ class WaveRunner {
   void Work() {
     for (size_t i; !stop_ && (i = next_++) < attempts_->size();) {
       Attempt& a = (*attempts_)[i];
-      Insert(ops_, &a);
+      Insert(ops_, reader_, &a);
       if (stop_on_failure_ && IsFailure(a)) stop_ = true;
     }
   }
 
   KernelOps& ops_;
+  ReadAhead& reader_;
   const bool stop_on_failure_;
   std::vector<Attempt>* attempts_;
   std::atomic<size_t> next_{0};
@@ -298,56 +268,74 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
     not_loaded[m.name] = "failed";
     LogFailure(ops, config, failures->back());
   };
-  // Every listed file is read and hashed before anything is inserted, those that will be
-  // skipped too: under enforce nothing is loaded from a tampered image, and under audit a
-  // file that does not match is removed, so that no one (udev, modprobe) loads it later.
-  // The inserts then use the bytes that were read, not the files.
-  ModuleImages images(ops);
-  for (const ModuleEntry& m : manifest.modules) {
+  // Under audit a file that does not match is removed, so that no one (udev, modprobe)
+  // loads it later.
+  auto refuse = [&](const ModuleEntry& m, std::string why) {
+    if (!enforce && why.rfind("hash mismatch", 0) == 0) {
+      std::string err;
+      why += ops.RemoveFile(root + "/" + m.path, &err) ? "; removed" : "; cannot remove: " + err;
+    }
+    fail(m, why);
+  };
+  for (const ModuleEntry& m : manifest.modules)
     for (const std::string& word : config.cmdline_module_params)
       if (CommandLineParameterModule(word) == m.name)
         ops.Log("kernel command line sets " + word + " for " + m.name);
-    const std::string path = root + "/" + m.path;
-    std::string why = ReadChecked(m, path, ops, &images, &counts.hash_us);
-    if (why.empty()) continue;
-    if (!enforce && why.rfind("hash mismatch", 0) == 0) {
-      std::string err;
-      why += ops.RemoveFile(path, &err) ? "; removed" : "; cannot remove: " + err;
+  // Every listed file is read and checked, those that will be skipped too, in the order of
+  // the inserts, by a reader running ahead of them; each insert uses the bytes that were
+  // read, never the file.
+  const std::vector<std::vector<size_t>> waves = LoadWaves(manifest);
+  std::vector<size_t> read_order;  // the reader's items, as indexes into manifest.modules
+  std::vector<ReadItem> items;
+  for (const std::vector<size_t>& wave : waves)
+    for (size_t i : wave) {
+      read_order.push_back(i);
+      items.push_back({root + "/" + manifest.modules[i].path, manifest.modules[i].sha256});
     }
-    fail(m, why);
-  }
-  if (counts.failed != 0 && enforce) return counts;
-  for (const std::vector<size_t>& wave : LoadWaves(manifest)) {
+  ReadAhead reader(ops, std::move(items), config.decompress == Decompress::kHook);
+  reader.Start();
+  size_t next_read = 0;
+  bool stopped = false;
+  std::vector<size_t> unread;  // under enforce, after a failure: never taken by an insert
+  for (const std::vector<size_t>& wave : waves) {
+    if (stopped) {
+      for (size_t k = 0; k < wave.size(); ++k) unread.push_back(next_read++);
+      continue;
+    }
     ++counts.waves;
     std::vector<Attempt> attempts;
     for (size_t i : wave) {
       const ModuleEntry& m = manifest.modules[i];
-      if (not_loaded.count(m.name)) continue;  // its file failed the check
-      std::string missing_dep;
-      for (const std::string& dep : m.deps)
-        if (not_loaded.count(dep)) missing_dep = dep;
-      if (!missing_dep.empty()) {
-        // A hard dependency that was skipped (absent hardware) takes its users with it; a
-        // softdep does not, as with modprobe.
-        not_loaded[m.name] = "dependency " + missing_dep + " not loaded";
-        ++counts.skipped;
-        ops.Log("skipped " + m.name + ": " + not_loaded[m.name]);
-        continue;
-      }
       Attempt a;
       a.index = i;
+      a.read = next_read++;
       a.name = m.name;
-      a.image = images.Get(m.name);
+      // A hard dependency that was skipped (absent hardware) takes its users with it; a
+      // softdep does not, as with modprobe.
+      for (const std::string& dep : m.deps)
+        if (not_loaded.count(dep)) a.skip = "dependency " + dep + " not loaded";
       attempts.push_back(std::move(a));
     }
-    WaveRunner(ops, enforce, &attempts).Run(counts.threads);
-    for (const Attempt& a : attempts) images.Release(a.name);
+    WaveRunner(ops, reader, enforce, &attempts).Run(counts.threads);
     // Results are counted and logged in manifest order, whatever the threads did.
-    bool failed = false;
     for (const Attempt& a : attempts) {
-      if (!a.started) continue;
       const ModuleEntry& m = manifest.modules[a.index];
+      if (!a.started) {
+        unread.push_back(a.read);
+        continue;
+      }
       counts.insert_us += a.insert_us;
+      if (!a.refused.empty()) {
+        refuse(m, a.refused);
+        stopped |= enforce;
+        continue;
+      }
+      if (!a.skip.empty()) {
+        not_loaded[m.name] = a.skip;
+        ++counts.skipped;
+        ops.Log("skipped " + m.name + ": " + a.skip);
+        continue;
+      }
       if (!IsFailure(a)) {
         if (a.rc == 0) {
           ++counts.loaded;
@@ -368,10 +356,17 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
         why += " (the kernel lacks the decompressor /sys/module/compression names, or the "
                "module signature's algorithm)";
       fail(m, why);
-      failed = true;
+      stopped |= enforce;  // nothing more is loaded after a failure
     }
-    if (failed && enforce) break;  // nothing more is loaded after a failure
   }
+  // What enforce never inserted is still checked, so every tampered file is named.
+  for (size_t k : unread) {
+    const CheckedImage image = reader.Take(k);
+    reader.Done(k);
+    if (!image.refused.empty()) refuse(manifest.modules[read_order[k]], image.refused);
+  }
+  counts.hash_us = reader.read_us();
+  counts.wait_us = reader.wait_us();
   return counts;
 }
 
@@ -492,6 +487,7 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
   // For benchmarks: time inside the kernel's insert calls is the floor of any loader.
   ops.Log("timing: wall_us=" + std::to_string(ops.NowMicros() - start) +
           " insert_us=" + std::to_string(c.insert_us) + " hash_us=" + std::to_string(c.hash_us) +
+          " wait_us=" + std::to_string(c.wait_us) +
           " waves=" + std::to_string(c.waves) + " threads=" + std::to_string(c.threads));
   return EndLoadStage(config, ops, !image_ok || c.failed != 0);
 }

@@ -1,8 +1,9 @@
 // What the hook does at each stage, decided here and carried out through KernelOps.
 //
-// load: verify the manifest, refuse module files it does not list, then hash-check and
-//       insert the modules wave by wave: a wave holds modules that do not depend on each
-//       other, inserted by parallel threads; with lock=early, lock right after.
+// load: verify the manifest, refuse module files it does not list, then insert the modules
+//       wave by wave from copies a reader thread hash-checks ahead of them (read_ahead.h): a
+//       wave holds modules that do not depend on each other, inserted by parallel threads;
+//       with lock=early, lock right after.
 // lock: verify again, set modules_disabled=1 (and kexec_load_disabled=1), read it back,
 //       then audit what is loaded and the kernel's taint, when nothing can load any more.
 //       Runs before the real root is mounted.
@@ -29,7 +30,8 @@ struct LoadCounts {
   size_t waves = 0;
   unsigned threads = 1;
   uint64_t insert_us = 0;  // summed over threads
-  uint64_t hash_us = 0;
+  uint64_t hash_us = 0;  // the reader's: read, hash and prepare, beside the inserts
+  uint64_t wait_us = 0;  // inserts waiting for the reader, summed over threads
 };
 
 int RunLoadStage(const HookConfig& config, KernelOps& ops);

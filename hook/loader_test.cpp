@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fake_kernel_ops.h"
+#include "read_ahead.h"
 #include "signed_image_test_util.h"
 #include "file_util.h"
 #include "signed_manifest.h"
@@ -213,11 +214,26 @@ TEST_CASE("audit: the same failure is logged and the boot goes on", "[hook]") {
 
 TEST_CASE("enforce: a module file whose bytes changed is never inserted", "[hook]") {
   Boot b;
-  b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
-  CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
-  CHECK(b.ops.inserted.empty());  // every file is checked before the first insert
+  SECTION("the last one: what matched before it was inserted, nothing after") {
+    b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko"});
+    CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch for " + kRoot + "/b.ko"));
+  }
+  SECTION("the first one: nothing is inserted, and every later file is still checked") {
+    b.ops.files[kRoot + "/a.ko"] = "rootkit bytes";
+    b.ops.files[kRoot + "/b.ko"] = "more rootkit bytes";
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.inserted.empty());
+    CHECK(b.ops.Logged("FAILED: autofs4: hash mismatch for " + kRoot + "/a.ko"));
+    CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch for " + kRoot + "/b.ko"));
+    CHECK(b.ops.Logged("failed 2 of 3"));
+  }
+  for (const std::string& bytes : b.ops.inserted_bytes) CHECK(bytes.find("rootkit") == std::string::npos);
+  // No decompressor ever parses bytes that did not match.
+  for (const std::string& path : b.ops.prepared) CHECK(b.ops.files[path].find("rootkit") == std::string::npos);
+  CHECK(b.ops.released == b.ops.images.size());
   CHECK(b.ops.Locked());
-  CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch for " + kRoot + "/b.ko"));
 }
 
 TEST_CASE("enforce: a module file that vanished stops the boot", "[hook]") {
@@ -433,7 +449,7 @@ TEST_CASE("modules skipped for absent hardware are hash-checked all the same", "
   b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
   CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
   CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch"));
-  CHECK(b.ops.inserted.empty());
+  CHECK(b.Inserted() == std::vector<std::string>{"a.ko", "r.ko"});
 }
 
 // The audit reads /proc/modules only once nothing can load any more.
@@ -550,4 +566,55 @@ TEST_CASE("an insert the kernel cannot decompress or verify says why", "[hook]")
   CHECK(b.ops.Logged("FAILED: autofs4: insert failed: Package not installed (the kernel lacks "
                      "the decompressor /sys/module/compression names, or the module "
                      "signature's algorithm)"));
+}
+
+TEST_CASE("decompression is the kernel's unless the image says the hook's", "[hook]") {
+  Boot b;
+  SECTION("default") {
+    CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+    CHECK(b.ops.prepared_in_hook == std::vector<bool>{false, false, false});
+  }
+  SECTION("decompress=hook") {
+    b.config.decompress = Decompress::kHook;
+    CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+    CHECK(b.ops.prepared_in_hook == std::vector<bool>{true, true, true});
+  }
+  CHECK(b.ops.prepared.size() == 3);
+}
+
+TEST_CASE("a signed module that does not decompress is a failure naming its file", "[hook]") {
+  // The digest matched, so the stream was signed corrupt: nothing of it reaches the kernel.
+  Boot b;
+  b.ops.prepare_fails[kRoot + "/r.ko"] = kRoot + "/r.ko: decompressing (xz): compressed data is corrupt";
+  SECTION("enforce stops the boot") {
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.Logged("FAILED: virtio_ring: " + kRoot +
+                       "/r.ko: decompressing (xz): compressed data is corrupt"));
+    CHECK(b.Inserted() == std::vector<std::string>{"a.ko"});
+  }
+  SECTION("audit boots on without it, and keeps the file (its bytes are the signed ones)") {
+    b.config.policy = Policy::kAudit;
+    CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+    CHECK(b.ops.Logged("audit: would fail: virtio_ring: " + kRoot + "/r.ko: decompressing"));
+    CHECK(b.Inserted() == std::vector<std::string>{"a.ko"});
+    CHECK(b.ops.Logged("skipped virtio_blk: dependency virtio_ring not loaded"));
+    CHECK(b.ops.removed.empty());
+  }
+}
+
+TEST_CASE("the reader keeps a window of copies on a long list, serial or threaded", "[hook]") {
+  modseal_test::SignedImage<FakeKernelOps> s;
+  std::string text = "modseal-manifest 1\nkernel 6.1.0-28-cloud-amd64\n";
+  for (int i = 0; i < 300; ++i) {
+    const std::string name = "m" + std::string(i < 10 ? "00" : i < 100 ? "0" : "") +
+                             std::to_string(i);  // canonical order is by name
+    s.AddFile(name + ".ko", "bytes of " + name);
+    text += s.Line(name, name + ".ko", "loaded", "-");
+  }
+  s.Sign(text);
+  s.config.load_threads = GENERATE(1u, 4u);
+  CHECK(RunLoadStage(s.config, s.ops) == kBootContinues);
+  CHECK(s.ops.inserted.size() == 300);
+  CHECK(s.ops.held_most <= ReadAhead::kWindow + 1);
+  CHECK(s.ops.released == 300);
 }

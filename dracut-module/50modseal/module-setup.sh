@@ -13,6 +13,7 @@
 #   modseal_cmdline_may_weaken=no|yes                default: no
 #   modseal_on_failure=poweroff|halt|emergency       default: poweroff
 #   modseal_load_threads=N                           default: 1 (serial); 0: one per CPU
+#   modseal_decompress=kernel|hook                   default: kernel (where it can)
 #   modseal_hook_binary / modseal_builder_binary     default: found in PATH
 
 # called by dracut
@@ -175,6 +176,7 @@ install() {
         echo "cmdline_may_weaken=${modseal_cmdline_may_weaken:-no}"
         echo "on_failure=${modseal_on_failure:-poweroff}"
         echo "load_threads=${modseal_load_threads:-1}"
+        echo "decompress=${modseal_decompress:-kernel}"
     } > "$_conf"
     # The hook checks these itself; a typo must stop the image build, not the boot.
     "${modseal_hook_binary:-modseal-hook}" --config "$_conf" check-config \
