@@ -74,11 +74,13 @@ class FakeKernelOps : public modseal::KernelOps {
   std::vector<std::string> prepared;
   std::vector<bool> prepared_in_hook;
   std::map<std::string, std::string> prepare_fails;  // path -> the error it gives
-  bool PrepareModule(size_t handle, bool in_hook, std::string* err) override {
+  bool PrepareModule(size_t handle, bool in_hook, bool* decompressed,
+                     std::string* err) override {
     std::lock_guard<std::mutex> hold(mu_);
     const std::string& path = images.at(handle).first;
     prepared.push_back(path);
     prepared_in_hook.push_back(in_hook);
+    *decompressed = in_hook;  // as if every file were compressed
     auto fails = prepare_fails.find(path);
     if (fails == prepare_fails.end()) return true;
     *err = fails->second;

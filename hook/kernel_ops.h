@@ -29,8 +29,10 @@ class KernelOps {
   // Makes the bytes behind `handle`, whose digest matched, ready for the kernel: a
   // compressed image is decompressed in memory (into sealed memory again) when the kernel
   // cannot decompress its format, or always with `in_hook`; otherwise left for the kernel.
-  // May run on another thread than the inserts. False with *err naming the file.
-  virtual bool PrepareModule(size_t handle, bool in_hook, std::string* err) = 0;
+  // May run on another thread than the inserts. *decompressed: whether the hook did.
+  // False with *err naming the file.
+  virtual bool PrepareModule(size_t handle, bool in_hook, bool* decompressed,
+                             std::string* err) = 0;
   // Inserts module `name` from the bytes behind `handle`, with its modprobe.d options (and
   // the kernel command line's), never running modprobe.d install/remove commands.
   // Returns 0 or a negative errno (-EEXIST: already loaded).

@@ -161,7 +161,9 @@ const std::string& LinuxKernelOps::KernelCompression() {
   return compression_;
 }
 
-bool LinuxKernelOps::PrepareModule(size_t handle, bool in_hook, std::string* err) {
+bool LinuxKernelOps::PrepareModule(size_t handle, bool in_hook, bool* decompressed,
+                                   std::string* err) {
+  *decompressed = false;
   int fd;
   std::string path;
   {
@@ -183,6 +185,7 @@ bool LinuxKernelOps::PrepareModule(size_t handle, bool in_hook, std::string* err
   std::lock_guard<std::mutex> hold(images_mu_);
   images_[handle] = plain;
   close(fd);
+  *decompressed = true;
   return true;
 }
 

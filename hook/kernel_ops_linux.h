@@ -18,7 +18,8 @@ class LinuxKernelOps : public KernelOps {
   std::string KernelRelease() override;
   bool ReadModule(const std::string& path, size_t* handle, std::string* hex,
                   std::string* err) override;
-  bool PrepareModule(size_t handle, bool in_hook, std::string* err) override;
+  bool PrepareModule(size_t handle, bool in_hook, bool* decompressed,
+                     std::string* err) override;
   int InsertModule(const std::string& name, size_t handle) override;
   void ReleaseModule(size_t handle) override;
   bool LoadedModules(std::vector<LoadedModule>* modules, std::string* err) override;

@@ -159,6 +159,7 @@ struct Attempt {
   std::string skip;    // why it is not inserted even if its bytes match (decided before)
   bool started = false;
   std::string refused; // why its bytes may not be inserted (read, hash, prepare)
+  bool decompressed = false;
   int rc = 0;
   uint64_t insert_us = 0;
   const char* aborted = nullptr;  // why an exception cut the attempt short
@@ -175,6 +176,7 @@ void Insert(KernelOps& ops, ReadAhead& reader, Attempt* a) {
   // becomes this module's failure instead, reported without allocating here.
   try {
     const CheckedImage image = reader.Take(a->read);
+    a->decompressed = image.decompressed;
     if (!image.refused.empty()) {
       a->refused = image.refused;
     } else if (a->skip.empty()) {
@@ -337,6 +339,7 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
         continue;
       }
       if (!IsFailure(a)) {
+        counts.decompressed += a.decompressed;
         if (a.rc == 0) {
           ++counts.loaded;
         } else if (a.rc == -EEXIST) {
@@ -487,8 +490,9 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
   // For benchmarks: time inside the kernel's insert calls is the floor of any loader.
   ops.Log("timing: wall_us=" + std::to_string(ops.NowMicros() - start) +
           " insert_us=" + std::to_string(c.insert_us) + " hash_us=" + std::to_string(c.hash_us) +
-          " wait_us=" + std::to_string(c.wait_us) +
-          " waves=" + std::to_string(c.waves) + " threads=" + std::to_string(c.threads));
+          " wait_us=" + std::to_string(c.wait_us) + " waves=" + std::to_string(c.waves) +
+          " threads=" + std::to_string(c.threads) +
+          " decompressed=" + std::to_string(c.decompressed));
   return EndLoadStage(config, ops, !image_ok || c.failed != 0);
 }
 

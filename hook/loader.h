@@ -32,6 +32,7 @@ struct LoadCounts {
   uint64_t insert_us = 0;  // summed over threads
   uint64_t hash_us = 0;  // the reader's: read, hash and prepare, beside the inserts
   uint64_t wait_us = 0;  // inserts waiting for the reader, summed over threads
+  size_t decompressed = 0;  // inserted from a copy the hook decompressed
 };
 
 int RunLoadStage(const HookConfig& config, KernelOps& ops);

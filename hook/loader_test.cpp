@@ -573,11 +573,13 @@ TEST_CASE("decompression is the kernel's unless the image says the hook's", "[ho
   SECTION("default") {
     CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
     CHECK(b.ops.prepared_in_hook == std::vector<bool>{false, false, false});
+    CHECK(b.ops.Logged(" decompressed=0"));
   }
   SECTION("decompress=hook") {
     b.config.decompress = Decompress::kHook;
     CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
     CHECK(b.ops.prepared_in_hook == std::vector<bool>{true, true, true});
+    CHECK(b.ops.Logged(" decompressed=3"));
   }
   CHECK(b.ops.prepared.size() == 3);
 }

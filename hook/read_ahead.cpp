@@ -86,7 +86,7 @@ CheckedImage ReadAhead::ReadOne(const ReadItem& item) {
     if (hex != item.sha256) {
       out.refused = "hash mismatch for " + item.path + " (manifest " +
                     item.sha256.substr(0, 16) + "..., file " + hex.substr(0, 16) + "...)";
-    } else if (!ops_.PrepareModule(out.handle, decompress_in_hook_, &err)) {
+    } else if (!ops_.PrepareModule(out.handle, decompress_in_hook_, &out.decompressed, &err)) {
       // Only with the digest matched may anything parse the bytes.
       out.refused = err;
     }

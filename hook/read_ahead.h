@@ -29,6 +29,7 @@ struct ReadItem {
 struct CheckedImage {
   std::string refused;
   size_t handle = 0;
+  bool decompressed = false;  // by the hook
 };
 
 class ReadAhead {
