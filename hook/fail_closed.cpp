@@ -5,6 +5,7 @@
 #include <string>
 
 #include "loader.h"
+#include "stage.h"
 
 namespace modseal {
 namespace {
@@ -15,7 +16,7 @@ int LockAfterException(const char* what, const char* stage_name, const HookConfi
                        KernelOps& ops) {
   try {
     LogFailure(ops, config, std::string(stage_name) + " stage aborted: " + what);
-    return LockAndDecide(config, ops, true);
+    return DecideStage(config, ops, true, SealNow(config, ops));
   } catch (...) {
   }
   return kStopBoot;

@@ -167,6 +167,8 @@ class FakeKernelOps : public modseal::KernelOps {
     return true;
   }
   void Log(const std::string& message) override { log.push_back(message); }
+  std::string stopped;  // "poweroff" or "halt", once StopMachine ran
+  void StopMachine(bool halt) override { stopped = halt ? "halt" : "poweroff"; }
   uint64_t NowMicros() override { return 0; }
 
   bool Locked() { return sysctl["kernel/modules_disabled"] == "1"; }

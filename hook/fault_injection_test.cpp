@@ -12,6 +12,8 @@
 #include "fake_kernel_ops.h"
 #include "signed_image_test_util.h"
 #include "loader.h"
+#include "stage.h"
+#include "taint.h"
 #include "manifest.h"
 #include "signed_manifest.h"
 #include "test_util.h"

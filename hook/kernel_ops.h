@@ -58,6 +58,8 @@ class KernelOps {
   // False where the kernel lacks the setting (no kexec_load_disabled without CONFIG_KEXEC).
   virtual bool HasSysctl(const std::string& key) = 0;
   virtual void Log(const std::string& message) = 0;
+  // Powers the machine off (or halts it) at once; returns only if the kernel refused.
+  virtual void StopMachine(bool halt) = 0;
   virtual uint64_t NowMicros() = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <linux/module.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <libkmod.h>
@@ -317,6 +318,11 @@ bool LinuxKernelOps::ReadSysctl(const std::string& key, std::string* value, std:
   if (!ReadFileBounded("/proc/sys/" + key, 64, value, err)) return false;
   while (!value->empty() && (value->back() == '\n' || value->back() == ' ')) value->pop_back();
   return true;
+}
+
+void LinuxKernelOps::StopMachine(bool halt) {
+  sync();
+  reboot(halt ? RB_HALT_SYSTEM : RB_POWER_OFF);
 }
 
 void LinuxKernelOps::Log(const std::string& message) {

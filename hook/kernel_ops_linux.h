@@ -32,6 +32,7 @@ class LinuxKernelOps : public KernelOps {
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override;
   bool HasSysctl(const std::string& key) override;
   void Log(const std::string& message) override;
+  void StopMachine(bool halt) override;
   uint64_t NowMicros() override;
 
  private:

@@ -20,97 +20,11 @@ std::string ModuleRoot(const HookConfig& config, const std::string& kver) {
   return config.module_root.empty() ? "/lib/modules/" + kver : config.module_root;
 }
 
-// The console line tests and operators read to know the seal holds.
-bool LockAndReport(const HookConfig& config, KernelOps& ops) {
-  std::string err;
-  bool kexec_absent = false;
-  if (!Lock(config, ops, &kexec_absent, &err)) {
-    ops.Log("FAILED: " + err);
-    return false;
-  }
-  ops.Log(std::string("locked: kernel.modules_disabled=1") +
-          (!config.lock_kexec ? ""
-           : kexec_absent     ? " (this kernel has no kexec_load to disable)"
-                              : ", kernel.kexec_load_disabled=1"));
-  return true;
-}
-
-// After the checks of a stage whose outcome is `failed`, with the lock set.
-int Decide(const HookConfig& config, KernelOps& ops, bool failed) {
-  if (!failed || config.policy == Policy::kAudit) return kBootContinues;
-  ops.Log("stopping the boot (policy enforce)");
-  return kStopBoot;
-}
-
-bool ParseTaint(const std::string& text, uint64_t* value) {
-  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  *value = std::stoull(text);
-  return true;
-}
-
 }  // namespace
 
 void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what) {
   ops.Log(std::string(config.policy == Policy::kEnforce ? "FAILED: " : "audit: would fail: ") +
           what);
-}
-
-int LockAndDecide(const HookConfig& config, KernelOps& ops, bool failed) {
-  if (!LockAndReport(config, ops)) {
-    // A lock that does not hold is never acceptable, in either policy.
-    ops.Log("stopping the boot: the seal could not be set");
-    return kStopBoot;
-  }
-  return Decide(config, ops, failed);
-}
-
-namespace {
-
-// Set by the kernel when it loads such a module (before the module's init runs), and
-// never cleared.
-const struct {
-  int bit;
-  char letter;
-  const char* what;
-} kModuleTaints[] = {{1, 'F', "a force-loaded module"},
-                     {12, 'O', "an out-of-tree module"},
-                     {13, 'E', "an unsigned module"}};
-
-uint64_t ModuleTaintMask() {
-  uint64_t mask = 0;
-  for (const auto& t : kModuleTaints) mask |= uint64_t{1} << t.bit;
-  return mask;
-}
-
-// The taint word, or nullopt-like false when it cannot be read.
-bool ReadTaint(KernelOps& ops, uint64_t* tainted, std::string* err) {
-  std::string text;
-  if (!ops.ReadSysctl("kernel/tainted", &text, err)) return false;
-  if (ParseTaint(text, tainted)) return true;
-  *err = text;
-  return false;
-}
-
-// Module taint that appeared while the hook inserted listed, hash-checked files: a listed
-// out-of-tree or unsigned driver taints the kernel even when its init then finds no device.
-constexpr char kTaintByOwnInserts[] = "taint-by-own-inserts";
-
-}  // namespace
-
-std::vector<std::string> UnexplainedTaint(uint64_t tainted,
-                                          const std::vector<LoadedModule>& loaded) {
-  std::vector<std::string> unexplained;
-  for (const auto& t : kModuleTaints) {
-    if (!(tainted >> t.bit & 1)) continue;
-    bool carried = false;
-    for (const LoadedModule& m : loaded) carried |= m.taint.find(t.letter) != std::string::npos;
-    if (!carried)
-      unexplained.push_back(std::string("kernel taint ") + t.letter + " says " + t.what +
-                            " was loaded, but no loaded module carries it: it ran and is gone "
-                            "(unloaded, or its init failed)");
-  }
-  return unexplained;
 }
 
 bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
@@ -407,18 +321,6 @@ bool Lock(const HookConfig& config, KernelOps& ops, bool* kexec_absent, std::str
   return ok;
 }
 
-namespace {
-
-// After the load stage: enforce stops a failed boot at once (locked); lock=early then
-// seals through the lock stage's audit; pre-mount leaves that to the later stage.
-int EndLoadStage(const HookConfig& config, KernelOps& ops, bool failed) {
-  if (failed && config.policy == Policy::kEnforce) return LockAndDecide(config, ops, true);
-  if (config.lock == LockPoint::kEarly) return RunLockStage(config, ops);
-  return kBootContinues;
-}
-
-}  // namespace
-
 std::vector<ModuleFile> UnlistedModuleFiles(const HookConfig& config, const Manifest& manifest,
                                             KernelOps& ops, std::string* err) {
   std::string root;
@@ -452,87 +354,6 @@ bool CheckImageModuleFiles(const HookConfig& config, const Manifest& manifest, K
     LogFailure(ops, config, what);
   }
   return unlisted.empty();
-}
-
-int RunLoadStage(const HookConfig& config, KernelOps& ops) {
-  const uint64_t start = ops.NowMicros();
-  ops.Log(std::string("load: policy ") + PolicyName(config.policy) + ", lock " +
-          LockPointName(config.lock));
-  Manifest manifest;
-  std::string err;
-  if (!VerifyForBoot(config, ops, &manifest, &err)) {
-    LogFailure(ops, config, err);
-    // Nothing from an unverified list is loaded, whatever the policy.
-    ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (manifest not verified)");
-    return EndLoadStage(config, ops, true);
-  }
-  // Before any insert, so an unlisted file is never loaded by anyone under enforce.
-  const bool image_ok = CheckImageModuleFiles(config, manifest, ops);
-  if (!image_ok && config.policy == Policy::kEnforce) {
-    ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (unlisted module files)");
-    return EndLoadStage(config, ops, true);
-  }
-  std::vector<std::string> failures;
-  uint64_t taint_before = 0, taint_after = 0;
-  const bool taint_read = ReadTaint(ops, &taint_before, &err);
-  LoadCounts c = LoadListed(config, manifest, ops, &failures);
-  // Unread, nothing is excused: the lock stage then holds every module taint to account.
-  const uint64_t own = taint_read && ReadTaint(ops, &taint_after, &err)
-                           ? taint_after & ~taint_before & ModuleTaintMask()
-                           : 0;
-  if (!ops.SaveState(kTaintByOwnInserts, std::to_string(own), &err))
-    ops.Log("cannot record the taint of the hook's own inserts: " + err);
-  const uint64_t ms = (ops.NowMicros() - start) / 1000;
-  ops.Log("summary: loaded " + std::to_string(c.loaded) + ", already " +
-          std::to_string(c.already) + ", skipped " + std::to_string(c.skipped) + ", failed " +
-          std::to_string(c.failed) + " of " + std::to_string(manifest.modules.size()) + " in " +
-          std::to_string(ms) + " ms");
-  // For benchmarks: time inside the kernel's insert calls is the floor of any loader.
-  ops.Log("timing: wall_us=" + std::to_string(ops.NowMicros() - start) +
-          " insert_us=" + std::to_string(c.insert_us) + " hash_us=" + std::to_string(c.hash_us) +
-          " wait_us=" + std::to_string(c.wait_us) + " waves=" + std::to_string(c.waves) +
-          " threads=" + std::to_string(c.threads) +
-          " decompressed=" + std::to_string(c.decompressed));
-  return EndLoadStage(config, ops, !image_ok || c.failed != 0);
-}
-
-int RunLockStage(const HookConfig& config, KernelOps& ops) {
-  Manifest manifest;
-  std::string err;
-  bool failed = false;
-  const bool verified = VerifyForBoot(config, ops, &manifest, &err);
-  if (!verified) {
-    LogFailure(ops, config, err);
-    failed = true;
-  }
-  // Lock first: the audit below then reads a set that nothing can add to any more.
-  if (!LockAndReport(config, ops)) {
-    ops.Log("stopping the boot: the seal could not be set");
-    return kStopBoot;
-  }
-  std::vector<LoadedModule> loaded;
-  if (!ops.LoadedModules(&loaded, &err)) {
-    LogFailure(ops, config, "cannot audit loaded modules: " + err);
-    failed = true;
-  }
-  if (verified) {
-    for (const std::string& name : UnlistedLoaded(manifest, ModuleNames(loaded))) {
-      LogFailure(ops, config, "module " + name + " is loaded but not in the manifest");
-      failed = true;
-    }
-  }
-  uint64_t tainted = 0, own = 0;
-  if (!ReadTaint(ops, &tainted, &err)) {
-    LogFailure(ops, config, "cannot read kernel.tainted: " + err);
-    failed = true;
-  }
-  std::string saved;
-  if (ops.LoadState(kTaintByOwnInserts, &saved, &err) && !ParseTaint(saved, &own)) own = 0;
-  for (const std::string& what : UnexplainedTaint(tainted & ~own, loaded)) {
-    LogFailure(ops, config, what);
-    failed = true;
-  }
-  return Decide(config, ops, failed);
 }
 
 }  // namespace modseal

@@ -1,13 +1,8 @@
-// What the hook does at each stage, decided here and carried out through KernelOps.
-//
-// load: verify the manifest, refuse module files it does not list, then insert the modules
-//       wave by wave from copies a reader thread hash-checks ahead of them (read_ahead.h): a
-//       wave holds modules that do not depend on each other, inserted by parallel threads;
-//       with lock=early, lock right after.
-// lock: verify again, set modules_disabled=1 (and kexec_load_disabled=1), read it back,
-//       then audit what is loaded and the kernel's taint, when nothing can load any more.
-//       Runs before the real root is mounted.
-// Under the enforce policy any failure locks at once and returns kStopBoot.
+// Loading the listed modules: the manifest verified for this boot, the initramfs checked
+// for module files it does not list, then every listed module inserted wave by wave from
+// copies a reader thread hash-checks ahead of the inserts (read_ahead.h): a wave holds
+// modules that do not depend on each other, inserted by parallel threads. Under enforce
+// any failure stops further inserts.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +14,6 @@
 #include "manifest.h"
 
 namespace modseal {
-
-enum HookResult { kBootContinues = 0, kStopBoot = 1 };
 
 struct LoadCounts {
   size_t loaded = 0;
@@ -35,10 +28,6 @@ struct LoadCounts {
   size_t decompressed = 0;  // inserted from a copy the hook decompressed
 };
 
-int RunLoadStage(const HookConfig& config, KernelOps& ops);
-int RunLockStage(const HookConfig& config, KernelOps& ops);
-
-// Parts, exposed for tests.
 // Indexes into manifest.modules, grouped so that each module comes in a later wave than
 // everything it is loaded after (hard dependencies and softdeps).
 std::vector<std::vector<size_t>> LoadWaves(const Manifest& manifest);
@@ -57,14 +46,7 @@ std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
                                         const std::vector<std::string>& loaded);
 // Sets the lock; *kexec_absent when the kernel has no kexec_load to disable.
 bool Lock(const HookConfig& config, KernelOps& ops, bool* kexec_absent, std::string* err);
-// F, O and E bits of kernel.tainted that no loaded module accounts for: a module of that
-// kind was loaded and is gone, so the audit of what is loaded cannot see it.
-std::vector<std::string> UnexplainedTaint(uint64_t tainted,
-                                          const std::vector<LoadedModule>& loaded);
 // "FAILED: " under enforce, "audit: would fail: " under audit.
 void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what);
-// Sets the lock after checks whose outcome is `failed` and decides the boot: a lock that
-// does not hold stops it in either policy, a failure stops it under enforce.
-int LockAndDecide(const HookConfig& config, KernelOps& ops, bool failed);
 
 }  // namespace modseal

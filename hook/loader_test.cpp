@@ -1,4 +1,6 @@
 #include "loader.h"
+#include "stage.h"
+#include "taint.h"
 
 #include <algorithm>
 #include <map>

@@ -1,18 +1,15 @@
 // modseal-hook: runs inside the initramfs. `load` verifies the signed manifest and loads
 // exactly its modules; `lock` audits and sets kernel.modules_disabled=1. Exit 1 means the
-// boot must stop (policy enforce).
+// boot must stop (policy enforce). What each stage does is in stage.h; this only reads the
+// arguments.
 #include <cstdio>
-#include <cstring>
 #include <sodium.h>
 #include <string>
-#include <sys/reboot.h>
-#include <unistd.h>
 
 #include "config.h"
-#include "fail_closed.h"
 #include "file_util.h"
 #include "kernel_ops_linux.h"
-#include "loader.h"
+#include "stage.h"
 
 namespace {
 
@@ -24,13 +21,14 @@ const char kUsage[] =
     "defaults: --config /etc/modseal/hook.conf --cmdline /proc/cmdline\n"
     "exit: 0 boot continues; 1 boot must stop; 2 usage error\n";
 
-// Fail closed even where the init system would ignore the hook's exit status.
-int StopBoot(modseal::OnFailure how, modseal::KernelOps& ops) {
-  if (how == modseal::OnFailure::kEmergency) return modseal::kStopBoot;
-  ops.Log(how == modseal::OnFailure::kHalt ? "halting" : "powering off");
-  sync();
-  reboot(how == modseal::OnFailure::kHalt ? RB_HALT_SYSTEM : RB_POWER_OFF);
-  return modseal::kStopBoot;  // reboot() failed: the caller still stops the boot
+int CheckConfig(const std::string& config_path) {
+  modseal::HookConfig config;
+  std::string text, err;
+  if (modseal::ReadFileBounded(config_path, modseal::kHookConfigMaxBytes, &text, &err) &&
+      modseal::ParseHookConfig(text, config_path, &config, &err))
+    return 0;
+  fprintf(stderr, "modseal-hook: %s\n", err.c_str());
+  return 2;
 }
 
 }  // namespace
@@ -57,36 +55,8 @@ int main(int argc, char** argv) {
     fputs(kUsage, stderr);
     return 2;
   }
-  modseal::HookConfig config;
-  std::string text, err;
-  if (stage == "check-config") {
-    if (modseal::ReadFileBounded(config_path, modseal::kHookConfigMaxBytes, &text, &err) &&
-        modseal::ParseHookConfig(text, config_path, &config, &err))
-      return 0;
-    fprintf(stderr, "modseal-hook: %s\n", err.c_str());
-    return 2;
-  }
+  if (stage == "check-config") return CheckConfig(config_path);
   modseal::LinuxKernelOps ops;
-  if (sodium_init() < 0 ||
-      !modseal::ReadFileBounded(config_path, modseal::kHookConfigMaxBytes, &text, &err) ||
-      !modseal::ParseHookConfig(text, config_path, &config, &err)) {
-    // No configuration means no trusted key: fail closed, as enforce does.
-    ops.Log("FAILED: " + (err.empty() ? std::string("libsodium failed to initialise") : err));
-    modseal::HookConfig strict;
-    std::string lock_err;
-    bool kexec_absent = false;
-    if (!modseal::Lock(strict, ops, &kexec_absent, &lock_err)) ops.Log("FAILED: " + lock_err);
-    ops.Log("stopping the boot: no usable configuration");
-    return StopBoot(modseal::OnFailure::kPowerOff, ops);
-  }
-  std::string cmdline;
-  if (modseal::ReadFileBounded(cmdline_path, modseal::kCmdlineMaxBytes, &cmdline, &err)) {
-    std::vector<std::string> notes;
-    modseal::ApplyCommandLine(cmdline, &config, &notes);
-    for (const std::string& note : notes) ops.Log(note);
-  }
-  int result = modseal::RunStageFailClosed(
-      stage == "load" ? modseal::RunLoadStage : modseal::RunLockStage, stage.c_str(), config,
-      ops);
-  return result == modseal::kStopBoot ? StopBoot(config.on_failure, ops) : result;
+  if (sodium_init() < 0) return modseal::StopWithoutConfig(ops, "libsodium failed to initialise");
+  return modseal::RunHook(stage, config_path, cmdline_path, ops);
 }

@@ -1,0 +1,171 @@
+#include "stage.h"
+
+#include <string>
+#include <vector>
+
+#include "fail_closed.h"
+#include "file_util.h"
+#include "loader.h"
+#include "taint.h"
+
+namespace modseal {
+
+Seal SealNow(const HookConfig& config, KernelOps& ops) {
+  std::string err;
+  bool kexec_absent = false;
+  if (!Lock(config, ops, &kexec_absent, &err)) {
+    ops.Log("FAILED: " + err);
+    return Seal::kBroken;
+  }
+  // The console line tests and operators read to know the seal holds.
+  ops.Log(std::string("locked: kernel.modules_disabled=1") +
+          (!config.lock_kexec ? ""
+           : kexec_absent     ? " (this kernel has no kexec_load to disable)"
+                              : ", kernel.kexec_load_disabled=1"));
+  return Seal::kHeld;
+}
+
+int DecideStage(const HookConfig& config, KernelOps& ops, bool failed, Seal seal) {
+  const bool stop = failed && config.policy == Policy::kEnforce;
+  // A boot that stops is sealed first, wherever the kernel lets it be.
+  if (stop && seal == Seal::kNotDue) seal = SealNow(config, ops);
+  if (seal == Seal::kBroken) {
+    // A lock that does not hold is never acceptable, in either policy.
+    ops.Log("stopping the boot: the seal could not be set");
+    return kStopBoot;
+  }
+  if (!stop) return kBootContinues;
+  ops.Log("stopping the boot (policy enforce)");
+  return kStopBoot;
+}
+
+namespace {
+
+// Module taint that appeared while the hook inserted listed, hash-checked files: a listed
+// out-of-tree or unsigned driver taints the kernel even when its init then finds no device.
+constexpr char kTaintByOwnInserts[] = "taint-by-own-inserts";
+
+// After the load stage: enforce stops a failed boot at once (sealed by DecideStage);
+// lock=early then seals through the lock stage's audit; pre-mount leaves that to it.
+int EndLoadStage(const HookConfig& config, KernelOps& ops, bool failed) {
+  if (config.lock == LockPoint::kEarly && !(failed && config.policy == Policy::kEnforce))
+    return RunLockStage(config, ops);
+  return DecideStage(config, ops, failed, Seal::kNotDue);
+}
+
+}  // namespace
+
+int RunLoadStage(const HookConfig& config, KernelOps& ops) {
+  const uint64_t start = ops.NowMicros();
+  ops.Log(std::string("load: policy ") + PolicyName(config.policy) + ", lock " +
+          LockPointName(config.lock));
+  Manifest manifest;
+  std::string err;
+  if (!VerifyForBoot(config, ops, &manifest, &err)) {
+    LogFailure(ops, config, err);
+    // Nothing from an unverified list is loaded, whatever the policy.
+    ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (manifest not verified)");
+    return EndLoadStage(config, ops, true);
+  }
+  // Before any insert, so an unlisted file is never loaded by anyone under enforce.
+  const bool image_ok = CheckImageModuleFiles(config, manifest, ops);
+  if (!image_ok && config.policy == Policy::kEnforce) {
+    ops.Log("summary: loaded 0, already 0, skipped 0, failed 1 (unlisted module files)");
+    return EndLoadStage(config, ops, true);
+  }
+  std::vector<std::string> failures;
+  uint64_t taint_before = 0, taint_after = 0;
+  const bool taint_read = ReadTaint(ops, &taint_before, &err);
+  LoadCounts c = LoadListed(config, manifest, ops, &failures);
+  // Unread, nothing is excused: the lock stage then holds every module taint to account.
+  const uint64_t own = taint_read && ReadTaint(ops, &taint_after, &err)
+                           ? taint_after & ~taint_before & ModuleTaintMask()
+                           : 0;
+  if (!ops.SaveState(kTaintByOwnInserts, std::to_string(own), &err))
+    ops.Log("cannot record the taint of the hook's own inserts: " + err);
+  const uint64_t ms = (ops.NowMicros() - start) / 1000;
+  ops.Log("summary: loaded " + std::to_string(c.loaded) + ", already " +
+          std::to_string(c.already) + ", skipped " + std::to_string(c.skipped) + ", failed " +
+          std::to_string(c.failed) + " of " + std::to_string(manifest.modules.size()) + " in " +
+          std::to_string(ms) + " ms");
+  // For benchmarks: time inside the kernel's insert calls is the floor of any loader.
+  ops.Log("timing: wall_us=" + std::to_string(ops.NowMicros() - start) +
+          " insert_us=" + std::to_string(c.insert_us) + " hash_us=" + std::to_string(c.hash_us) +
+          " wait_us=" + std::to_string(c.wait_us) + " waves=" + std::to_string(c.waves) +
+          " threads=" + std::to_string(c.threads) +
+          " decompressed=" + std::to_string(c.decompressed));
+  return EndLoadStage(config, ops, !image_ok || c.failed != 0);
+}
+
+int RunLockStage(const HookConfig& config, KernelOps& ops) {
+  Manifest manifest;
+  std::string err;
+  bool failed = false;
+  const bool verified = VerifyForBoot(config, ops, &manifest, &err);
+  if (!verified) {
+    LogFailure(ops, config, err);
+    failed = true;
+  }
+  // Lock first: the audit below then reads a set that nothing can add to any more.
+  if (SealNow(config, ops) == Seal::kBroken) return DecideStage(config, ops, failed, Seal::kBroken);
+  std::vector<LoadedModule> loaded;
+  if (!ops.LoadedModules(&loaded, &err)) {
+    LogFailure(ops, config, "cannot audit loaded modules: " + err);
+    failed = true;
+  }
+  if (verified) {
+    for (const std::string& name : UnlistedLoaded(manifest, ModuleNames(loaded))) {
+      LogFailure(ops, config, "module " + name + " is loaded but not in the manifest");
+      failed = true;
+    }
+  }
+  uint64_t tainted = 0, own = 0;
+  if (!ReadTaint(ops, &tainted, &err)) {
+    LogFailure(ops, config, "cannot read kernel.tainted: " + err);
+    failed = true;
+  }
+  std::string saved;
+  if (ops.LoadState(kTaintByOwnInserts, &saved, &err) && !ParseTaint(saved, &own)) own = 0;
+  for (const std::string& what : UnexplainedTaint(tainted & ~own, loaded)) {
+    LogFailure(ops, config, what);
+    failed = true;
+  }
+  return DecideStage(config, ops, failed, Seal::kHeld);
+}
+
+int StopBoot(OnFailure how, KernelOps& ops) {
+  if (how == OnFailure::kEmergency) return kStopBoot;
+  ops.Log(how == OnFailure::kHalt ? "halting" : "powering off");
+  ops.StopMachine(how == OnFailure::kHalt);
+  return kStopBoot;  // the kernel refused: the caller still stops the boot
+}
+
+int StopWithoutConfig(KernelOps& ops, const std::string& why) {
+  // No configuration means no trusted key: fail closed, as enforce does, with the
+  // strictest settings.
+  ops.Log("FAILED: " + why);
+  const HookConfig strict;
+  SealNow(strict, ops);
+  ops.Log("stopping the boot: no usable configuration");
+  return StopBoot(OnFailure::kPowerOff, ops);
+}
+
+int RunHook(const std::string& stage, const std::string& config_path,
+            const std::string& cmdline_path, KernelOps& ops) {
+  HookConfig config;
+  std::string text, err;
+  if (!ReadFileBounded(config_path, kHookConfigMaxBytes, &text, &err) ||
+      !ParseHookConfig(text, config_path, &config, &err))
+    return StopWithoutConfig(ops, err);
+  std::string cmdline;
+  if (ReadFileBounded(cmdline_path, kCmdlineMaxBytes, &cmdline, &err)) {
+    std::vector<std::string> notes;
+    ApplyCommandLine(cmdline, &config, &notes);
+    for (const std::string& note : notes) ops.Log(note);
+  }
+  const int result = RunStageFailClosed(stage == "load" ? RunLoadStage : RunLockStage,
+                                        stage.c_str(), config, ops);
+  return result == kStopBoot ? StopBoot(config.on_failure, ops) : result;
+}
+
+}  // namespace modseal
