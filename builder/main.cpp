@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
       "initramfs hook load exactly those and then set kernel.modules_disabled=1."};
   app.footer(kExitCodes);
   app.require_subcommand(1);
-  app.set_version_flag("--version", "modseal 0.1.0");
+  app.set_version_flag("--version", "modseal " MODSEAL_VERSION);
   int rc = modseal::kExitOk;
 
   modseal::KeygenArgs keygen;
