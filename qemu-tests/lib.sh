@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the QEMU boot tests and scripts/demo: disks, dracut images, boots, assertions.
 # Sourced; expects MODSEAL_BUILD (the CMake build tree). Every artefact lives under
 # $MODSEAL_BUILD/qemu, every boot log under $MODSEAL_BUILD/qemu/logs.

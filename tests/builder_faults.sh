@@ -68,6 +68,7 @@ rm setup.err
 kill_at() {  # kill_at SYSCALL WHEN COMMAND...: status in $killed_rc, listing before in $before
   local syscall=$1 when=$2
   shift 2
+  # shellcheck disable=SC2034  # read by the conditions check evaluates
   before=$(ls -A)
   # The braces take bash's own "Killed" notice to /dev/null too.
   { strace -f -o /dev/null -e trace="$syscall" -e inject="$syscall:signal=SIGKILL:when=$when" \

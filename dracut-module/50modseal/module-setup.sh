@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2154  # dracut sets initdir, moddir, srcmods, systemdsystemunitdir
 # dracut module "modseal": puts modseal-hook, the signed manifest, its trusted keys and
 # exactly the listed kernel modules into the initramfs; the hook loads them and seals the
 # kernel (modules_disabled=1) before the real root runs.

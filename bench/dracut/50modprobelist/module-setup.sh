@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2154  # dracut sets initdir and moddir, the image's conf modprobelist_manifest
 # Benchmark baseline "B": the same module list as a modseal manifest, loaded at pre-udev by
 # one `modprobe -a`, timed. No verification, no lock. Configured by
 # modprobelist_manifest=FILE (a modseal manifest: only its module names are used).
