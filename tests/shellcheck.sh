@@ -10,7 +10,7 @@ while IFS= read -r -d '' f; do
   *.sh) scripts+=("$f") ;;
   *) head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*/(env )?(ba)?sh( |$)' && scripts+=("$f") ;;
   esac
-done < <(find . \( -path './build*' -o -path './.git' -o -path './obj-*' \
+done < <(find . \( -path ./build -o -path './build-*' -o -path './.git' -o -path './obj-*' \
                    -o \( -path './debian/*' -type d \) \) -prune \
               -o -type f -print0 | LC_ALL=C sort -z)
 [ ${#scripts[@]} -gt 10 ] || { echo "FAIL: found only ${#scripts[@]} shell scripts in $src" >&2; exit 1; }
