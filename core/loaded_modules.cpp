@@ -122,7 +122,7 @@ bool ParseLoadedModules(std::string_view text, const std::string& filename, Load
   std::set<std::string> seen;
   modules->clear();
   for (size_t i = lsmod ? 1 : 0; i < lines.size(); ++i) {
-    const std::string where = filename + ":" + std::to_string(i + 1) + ": ";
+    const std::string where = Where(filename, i + 1);
     // lsmod may end with blank lines; the kernel never writes one.
     if (lsmod && Columns(lines[i]).empty()) continue;
     LoadedModule m;

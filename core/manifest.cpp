@@ -6,6 +6,7 @@
 
 #include "file_util.h"
 #include "sha256.h"
+#include "text_lines.h"
 
 namespace modseal {
 namespace {
@@ -56,7 +57,7 @@ class LineParser {
   LineParser(const std::string& filename, std::string* err) : filename_(filename), err_(err) {}
 
   bool Fail(size_t line, const std::string& problem) {
-    *err_ = filename_ + ":" + std::to_string(line) + ": " + problem;
+    *err_ = Where(filename_, line) + problem;
     return false;
   }
 

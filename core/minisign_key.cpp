@@ -44,16 +44,16 @@ bool KeyPayload(std::string_view text, const std::string& filename, bool comment
                 std::string_view* payload, size_t* line_no, std::string* err) {
   std::vector<std::string_view> lines = SplitLines(text);
   if (lines.empty()) {
-    *err = filename + ":1: empty key file";
+    *err = Where(filename, 1) + "empty key file";
     return false;
   }
   if (StartsWith(lines[0], kCommentPrefix)) {
     if (lines.size() < 2) {
-      *err = filename + ":2: missing key line after the comment";
+      *err = Where(filename, 2) + "missing key line after the comment";
       return false;
     }
     if (lines.size() > 2) {
-      *err = filename + ":3: unexpected text after the key";
+      *err = Where(filename, 3) + "unexpected text after the key";
       return false;
     }
     *payload = lines[1];
@@ -61,7 +61,7 @@ bool KeyPayload(std::string_view text, const std::string& filename, bool comment
     return true;
   }
   if (comment_required || lines.size() != 1) {
-    *err = filename + ":1: expected \"untrusted comment: ...\"";
+    *err = Where(filename, 1) + "expected \"untrusted comment: ...\"";
     return false;
   }
   *payload = lines[0];
@@ -107,7 +107,7 @@ bool ParsePublicKey(std::string_view text, const std::string& filename, PublicKe
   size_t line_no = 0;
   if (!KeyPayload(text, filename, false, &payload, &line_no, err)) return false;
   uint8_t raw[kPublicKeyBytes];
-  const std::string where = filename + ":" + std::to_string(line_no) + ": ";
+  const std::string where = Where(filename, line_no);
   if (!DecodeBase64Exact(payload, raw, sizeof raw)) {
     *err = where + "not a minisign public key (bad base64 or wrong length)";
     return false;
@@ -137,7 +137,7 @@ bool SecretKeyIsEncrypted(std::string_view text, const std::string& filename, bo
   if (!KeyPayload(text, filename, true, &payload, &line_no, err)) return false;
   uint8_t raw[kSecretKeyBytes];
   if (!DecodeBase64Exact(payload, raw, sizeof raw)) {
-    *err = filename + ":2: not a minisign secret key (bad base64 or wrong length)";
+    *err = Where(filename, 2) + "not a minisign secret key (bad base64 or wrong length)";
     return false;
   }
   *encrypted = memcmp(raw + 2, kKdfScrypt, 2) == 0;
@@ -154,7 +154,7 @@ bool ParseSecretKey(std::string_view text, const std::string& filename,
   std::string_view payload;
   size_t line_no = 0;
   if (!KeyPayload(text, filename, true, &payload, &line_no, err)) return false;
-  const std::string where = filename + ":2: ";
+  const std::string where = Where(filename, 2);
   uint8_t raw[kSecretKeyBytes];
   if (!DecodeBase64Exact(payload, raw, sizeof raw)) {
     *err = where + "not a minisign secret key (bad base64 or wrong length)";

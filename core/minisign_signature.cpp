@@ -38,7 +38,7 @@ std::string GlobalMessage(const Signature& sig) {
 bool ParseSignature(std::string_view text, const std::string& filename, Signature* out,
                     std::string* err) {
   auto fail = [&](size_t line, const std::string& problem) {
-    *err = filename + ":" + std::to_string(line) + ": " + problem;
+    *err = Where(filename, line) + problem;
     return false;
   };
   if (text.size() > kSignatureFileMaxBytes)

@@ -16,6 +16,10 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   return lines;
 }
 
+std::string Where(const std::string& filename, size_t line) {
+  return filename + ":" + std::to_string(line) + ": ";
+}
+
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }

@@ -12,6 +12,9 @@ std::vector<std::string_view> SplitLines(std::string_view text);
 
 bool StartsWith(std::string_view text, std::string_view prefix);
 
+// "FILE:LINE: " (LINE counted from 1): how every parser here names where input went wrong.
+std::string Where(const std::string& filename, size_t line);
+
 // A kernel command line's words, split on whitespace with double quotes honoured (and
 // dropped) as the kernel does.
 std::vector<std::string> KernelCommandLineWords(std::string_view cmdline);

@@ -77,7 +77,7 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
   std::vector<std::string_view> lines = SplitLines(text);
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];
-    const std::string where = filename + ":" + std::to_string(i + 1) + ": ";
+    const std::string where = Where(filename, i + 1);
     if (line.empty() || line.front() == '#') continue;
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
