@@ -6,6 +6,7 @@
 
 #include "file_util.h"
 #include "sha256.h"
+#include "string_table.h"
 #include "text_lines.h"
 
 namespace modseal {
@@ -27,6 +28,13 @@ constexpr std::string_view kHeaderPrefix = "modseal-manifest ";
 constexpr std::string_view kKernelPrefix = "kernel ";
 constexpr std::string_view kModulePrefix = "module ";
 constexpr std::string_view kShaPrefix = "sha256:";
+
+constexpr Named<Reason> kReasons[] = {{Reason::kLoaded, "loaded"},
+                                      {Reason::kAdded, "added"},
+                                      {Reason::kNeededBy, "needed-by"},
+                                      {Reason::kSoftdepOf, "softdep-of"}};
+
+bool ReasonNamesModule(Reason r) { return r == Reason::kNeededBy || r == Reason::kSoftdepOf; }
 constexpr size_t kMaxModuleName = 55;  // MODULE_NAME_LEN - 1
 constexpr size_t kMaxPath = 512;
 
@@ -115,25 +123,14 @@ class LineParser {
  private:
   bool ParseReason(size_t line, std::string_view why, ModuleEntry* entry) {
     entry->reason_module.clear();
-    if (why == "loaded") {
-      entry->reason = Reason::kLoaded;
-      return true;
-    }
-    if (why == "added") {
-      entry->reason = Reason::kAdded;
-      return true;
-    }
-    std::string_view target;
-    if (why.substr(0, 10) == "needed-by:") {
-      entry->reason = Reason::kNeededBy;
-      target = why.substr(10);
-    } else if (why.substr(0, 11) == "softdep-of:") {
-      entry->reason = Reason::kSoftdepOf;
-      target = why.substr(11);
-    } else {
+    const size_t colon = why.find(':');
+    std::string_view target = colon == std::string_view::npos ? "" : why.substr(colon + 1);
+    // loaded and added stand alone; needed-by and softdep-of name a module after a colon.
+    if (!ValueOf(kReasons, why.substr(0, colon), &entry->reason) ||
+        (colon == std::string_view::npos) != !ReasonNamesModule(entry->reason))
       return Fail(line, "unknown reason \"" + std::string(why) +
                             "\" (expected loaded, added, needed-by:X or softdep-of:X)");
-    }
+    if (colon == std::string_view::npos) return true;
     if (!IsValidModuleName(target) || target.find('-') != std::string_view::npos)
       return Fail(line, "invalid module name in reason \"" + std::string(why) + "\"");
     entry->reason_module = std::string(target);
@@ -271,13 +268,8 @@ std::string DepsText(const ModuleEntry& entry) {
 }
 
 std::string ReasonText(const ModuleEntry& entry) {
-  switch (entry.reason) {
-    case Reason::kLoaded: return "loaded";
-    case Reason::kAdded: return "added";
-    case Reason::kNeededBy: return "needed-by:" + entry.reason_module;
-    case Reason::kSoftdepOf: return "softdep-of:" + entry.reason_module;
-  }
-  return "?";
+  const std::string name = NameOf(kReasons, entry.reason);
+  return ReasonNamesModule(entry.reason) ? name + ":" + entry.reason_module : name;
 }
 
 bool ParseManifest(std::string_view text, const std::string& filename, Manifest* out,

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "manifest.h"
+#include "string_table.h"
 #include "text_lines.h"
 
 namespace modseal {
@@ -18,19 +19,17 @@ bool ParseBool(std::string_view v, bool* out) {
   return false;
 }
 
-bool ParsePolicy(std::string_view v, Policy* out) {
-  if (v == "enforce") *out = Policy::kEnforce;
-  else if (v == "audit") *out = Policy::kAudit;
-  else return false;
-  return true;
-}
+constexpr Named<Policy> kPolicies[] = {{Policy::kEnforce, "enforce"}, {Policy::kAudit, "audit"}};
+constexpr Named<LockPoint> kLockPoints[] = {{LockPoint::kEarly, "early"},
+                                            {LockPoint::kPreMount, "pre-mount"}};
+constexpr Named<OnFailure> kOnFailures[] = {{OnFailure::kPowerOff, "poweroff"},
+                                            {OnFailure::kHalt, "halt"},
+                                            {OnFailure::kEmergency, "emergency"}};
+constexpr Named<Decompress> kDecompressors[] = {{Decompress::kKernel, "kernel"},
+                                                {Decompress::kHook, "hook"}};
 
-bool ParseLock(std::string_view v, LockPoint* out) {
-  if (v == "early") *out = LockPoint::kEarly;
-  else if (v == "pre-mount") *out = LockPoint::kPreMount;
-  else return false;
-  return true;
-}
+bool ParsePolicy(std::string_view v, Policy* out) { return ValueOf(kPolicies, v, out); }
+bool ParseLock(std::string_view v, LockPoint* out) { return ValueOf(kLockPoints, v, out); }
 
 // The lock point earlier versions offered: by then real-root files had been sourced.
 constexpr std::string_view kRemovedLockPoint = "pre-pivot";
@@ -38,13 +37,7 @@ constexpr char kRemovedLockPointWhy[] =
     "lock=pre-pivot is no longer offered: dracut runs files from the real root before "
     "pre-pivot; use early or pre-mount";
 
-bool ParseOnFailure(std::string_view v, OnFailure* out) {
-  if (v == "poweroff") *out = OnFailure::kPowerOff;
-  else if (v == "halt") *out = OnFailure::kHalt;
-  else if (v == "emergency") *out = OnFailure::kEmergency;
-  else return false;
-  return true;
-}
+bool ParseOnFailure(std::string_view v, OnFailure* out) { return ValueOf(kOnFailures, v, out); }
 
 bool ParseThreads(std::string_view v, unsigned* out) {
   if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string_view::npos)
@@ -62,9 +55,9 @@ bool IsAbsolutePath(std::string_view v) {
 
 }  // namespace
 
-const char* PolicyName(Policy p) { return p == Policy::kEnforce ? "enforce" : "audit"; }
-const char* LockPointName(LockPoint l) { return l == LockPoint::kEarly ? "early" : "pre-mount"; }
-const char* DecompressName(Decompress d) { return d == Decompress::kKernel ? "kernel" : "hook"; }
+const char* PolicyName(Policy p) { return NameOf(kPolicies, p); }
+const char* LockPointName(LockPoint l) { return NameOf(kLockPoints, l); }
+const char* DecompressName(Decompress d) { return NameOf(kDecompressors, d); }
 
 bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
                      std::string* err) {
@@ -105,8 +98,7 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
     } else if (key == "load_threads") {
       ok = ParseThreads(value, &config.load_threads);
     } else if (key == "decompress") {
-      ok = value == "kernel" || value == "hook";
-      config.decompress = value == "hook" ? Decompress::kHook : Decompress::kKernel;
+      ok = ValueOf(kDecompressors, value, &config.decompress);
     } else if (key == "on_failure") {
       ok = ParseOnFailure(value, &config.on_failure);
     } else if (key == "cmdline_may_weaken") {

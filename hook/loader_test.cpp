@@ -362,7 +362,7 @@ TEST_CASE("the default lock point seals in the load stage, before udev", "[hook]
   REQUIRE(b.config.lock == LockPoint::kEarly);
   CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
   CHECK(b.ops.Locked());
-  CHECK(b.ops.Logged("load: policy enforce, lock early"));
+  CHECK(b.ops.Logged("load: policy enforce, lock early, decompress kernel"));
 }
 
 TEST_CASE("enforce: a module file the manifest does not list stops the boot unloaded",

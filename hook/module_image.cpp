@@ -4,6 +4,8 @@
 #include <lzma.h>
 #include <zstd.h>
 
+#include "string_table.h"
+
 namespace modseal {
 
 ModuleCompression CompressionOf(const unsigned char* data, size_t size) {
@@ -13,15 +15,13 @@ ModuleCompression CompressionOf(const unsigned char* data, size_t size) {
   return ModuleCompression::kNone;
 }
 
-const char* CompressionName(ModuleCompression format) {
-  switch (format) {
-    case ModuleCompression::kXz: return "xz";
-    case ModuleCompression::kZstd: return "zstd";
-    case ModuleCompression::kGzip: return "gzip";
-    case ModuleCompression::kNone: break;
-  }
-  return "";
-}
+// As /sys/module/compression names them.
+constexpr Named<ModuleCompression> kCompressions[] = {{ModuleCompression::kNone, ""},
+                                                      {ModuleCompression::kXz, "xz"},
+                                                      {ModuleCompression::kZstd, "zstd"},
+                                                      {ModuleCompression::kGzip, "gzip"}};
+
+const char* CompressionName(ModuleCompression format) { return NameOf(kCompressions, format); }
 
 namespace {
 

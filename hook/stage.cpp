@@ -58,7 +58,7 @@ int EndLoadStage(const HookConfig& config, KernelOps& ops, bool failed) {
 int RunLoadStage(const HookConfig& config, KernelOps& ops) {
   const uint64_t start = ops.NowMicros();
   ops.Log(std::string("load: policy ") + PolicyName(config.policy) + ", lock " +
-          LockPointName(config.lock));
+          LockPointName(config.lock) + ", decompress " + DecompressName(config.decompress));
   Manifest manifest;
   std::string err;
   if (!VerifyForBoot(config, ops, &manifest, &err)) {
