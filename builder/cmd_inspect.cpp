@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "commands.h"
 #include "manifest_diff.h"
@@ -17,12 +18,52 @@ std::string ModuleJson(const ModuleEntry& m) {
          ",\"softdeps\":" + JsonStringArray(m.softdeps) + "}";
 }
 
+// One module's value of a --fields name; false for an unknown name.
+bool ModuleField(const ModuleEntry& m, const std::string& field, std::string* value) {
+  if (field == "name") *value = m.name;
+  else if (field == "path") *value = m.path;
+  else if (field == "sha256") *value = m.sha256;
+  else if (field == "reason") *value = ReasonText(m);
+  else if (field == "deps") *value = DepsText(m);
+  else return false;
+  return true;
+}
+
+// For scripts (the dracut module, the tests): the manifest read by the one parser.
+int PrintFields(const Manifest& m, const std::string& list) {
+  std::vector<std::string> fields;
+  for (size_t start = 0;;) {
+    const size_t comma = list.find(',', start);
+    fields.push_back(list.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (fields == std::vector<std::string>{"kernel"}) {
+    printf("%s\n", m.kernel.c_str());
+    return kExitOk;
+  }
+  std::string value;
+  for (const std::string& f : fields)
+    if (!ModuleField(ModuleEntry(), f, &value))
+      return Fail("--fields: unknown field \"" + f + "\" (name, path, sha256, reason, deps; or "
+                  "kernel alone)", kExitUsage);
+  std::string out;
+  for (const ModuleEntry& e : m.modules)
+    for (size_t i = 0; i < fields.size(); ++i) {
+      ModuleField(e, fields[i], &value);
+      out += value + (i + 1 < fields.size() ? "\t" : "\n");
+    }
+  fputs(out.c_str(), stdout);
+  return kExitOk;
+}
+
 }  // namespace
 
-int RunShow(const std::string& path, bool json) {
+int RunShow(const std::string& path, bool json, const std::string& fields) {
   Manifest m;
   std::string err;
   if (!LoadManifest(path, &m, &err)) return Fail(err);
+  if (!fields.empty()) return PrintFields(m, fields);
   if (json) {
     std::string out = "{\"kernel\":" + JsonString(m.kernel) + ",\"modules\":[";
     for (size_t i = 0; i < m.modules.size(); ++i) out += (i ? "," : "") + ModuleJson(m.modules[i]);

@@ -46,7 +46,8 @@ struct MergeArgs {
 };
 int RunMerge(const MergeArgs& args);
 
-int RunShow(const std::string& manifest, bool json);
+// fields: "" for the table, else a comma-separated list (ShowFields) printed tab-separated.
+int RunShow(const std::string& manifest, bool json, const std::string& fields);
 int RunDiff(const std::string& a, const std::string& b, bool json);
 
 struct BlacklistArgs {

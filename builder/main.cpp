@@ -96,11 +96,16 @@ int main(int argc, char** argv) {
 
   std::string show_path;
   bool show_json = false;
+  std::string show_fields;
   c = Command(app, "show", "Print a manifest as a table (or JSON).",
               "modseal show node.manifest --json");
   c->add_option("manifest", show_path, "Manifest to show")->required();
   c->add_flag("--json", show_json, "Machine-readable output");
-  c->callback([&] { rc = modseal::RunShow(show_path, show_json); });
+  c->add_option("--fields", show_fields,
+                "Only these, tab-separated, a line per module in load order: name, path, "
+                "sha256, reason, deps (comma-separated, - for none); or kernel alone (one line)")
+      ->excludes("--json");
+  c->callback([&] { rc = modseal::RunShow(show_path, show_json, show_fields); });
 
   std::string diff_a, diff_b;
   bool diff_json = false;

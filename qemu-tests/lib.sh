@@ -380,7 +380,7 @@ qt_capture_in_guest() {
 # byte, at its path in IMG, for qt_tamper: the image's copy no longer has its hash.
 qt_fault_module_bytes() {
   local img=$1 dir=$2 manifest=$3 module=$4 path ko
-  path=$(sed -n "s/^module $module \([^ ]*\) .*/\1/p" "$manifest")
+  path=$(qt_module_path "$manifest" "$module")
   ko=$(qt_image_path "$img" "lib/modules/$KVER/$path")
   mkdir -p "$dir/$(dirname "$ko")"
   { cat "$KROOT/lib/modules/$KVER/$path"; printf '\0'; } >"$dir/$ko"
@@ -407,8 +407,19 @@ qt_expect_marker() {
 }
 
 # Module names listed in a manifest, sorted, comma-joined (the guest prints /proc/modules so).
+# The tests read manifests through modseal's own parser, never a second one.
 qt_manifest_names() {
-  sed -n 's/^module \([^ ]*\) .*/\1/p' "$1" | LC_ALL=C sort | paste -sd, -
+  "$MODSEAL" show --fields name "$1" | LC_ALL=C sort | paste -sd, -
+}
+
+# qt_module_path MANIFEST NAME: NAME's path below lib/modules/KVER.
+qt_module_path() {
+  "$MODSEAL" show --fields name,path "$1" | awk -F '\t' -v m="$2" '$1 == m { print $2 }'
+}
+
+# qt_module_paths MANIFEST: every listed path, in load order.
+qt_module_paths() {
+  "$MODSEAL" show --fields path "$1"
 }
 
 # qt_expect_sealed_root MANIFEST: the last boot (a probe) reached the real root locked,

@@ -171,6 +171,16 @@ expect 0 "needed-by:sctp" -- "$modseal" show dep.manifest
 "$modseal" show --json node.manifest >show.json
 check 'python3 -c "import json,sys; d=json.load(open(\"show.json\")); sys.exit(0 if len(d[\"modules\"])==$n else 1)"' \
   "show --json is not JSON with $n modules"
+# --fields: what scripts read, the same as the file's own columns, in load order.
+check '[ "$("$modseal" show --fields kernel node.manifest)" = "$(sed -n "2s/^kernel //p" node.manifest)" ]' \
+  "show --fields kernel is not the manifest's kernel line"
+check '[ "$("$modseal" show --fields name,path,sha256 node.manifest)" = "$(awk "/^module /{sub(\"sha256:\", \"\", \$4); print \$2 \"\t\" \$3 \"\t\" \$4}" node.manifest)" ]' \
+  "show --fields name,path,sha256 differs from the manifest's module lines"
+check '[ "$("$modseal" show --fields reason,deps dep.manifest | grep -c "^needed-by:sctp	")" -ge 1 ]' \
+  "show --fields reason,deps does not give needed-by:sctp"
+expect 2 'unknown field "size"' -- "$modseal" show --fields name,size node.manifest
+expect 2 'unknown field "kernel"' -- "$modseal" show --fields kernel,name node.manifest
+expect 2 "excludes" -- "$modseal" show --fields name --json node.manifest
 expect 0 "identical" -- "$modseal" diff node.manifest node.manifest
 "$modseal" capture --loaded "$fixtures/k8s-node.proc-modules" --root "$root" --drop veth \
   --add sctp -o b.manifest 2>/dev/null

@@ -53,13 +53,19 @@ modseal_verify() {
         modseal_die "refusing to build: $_out"
     fi
     local _kver
-    _kver=$(sed -n '2s/^kernel //p' "$modseal_manifest")
+    _kver=$(modseal_show kernel) || modseal_die "cannot read the kernel release of $modseal_manifest"
     [[ $_kver == "$kernel" ]] || modseal_die "$modseal_manifest is for kernel $_kver, this image is for $kernel"
+}
+
+# modseal_show FIELD: the manifest read by the builder's own parser, a line per module
+# (or the kernel release), never by a second parser here.
+modseal_show() {
+    "${modseal_builder_binary:-modseal}" show --fields "$1" "$modseal_manifest"
 }
 
 # Module names listed in the manifest, one per line.
 modseal_listed_names() {
-    sed -n 's/^module \([^ ]*\) .*/\1/p' "$modseal_manifest"
+    modseal_show name
 }
 
 # Module files that dracut modules ordered before us put in (00systemd adds autofs4, ipv6,
@@ -70,7 +76,7 @@ modseal_listed_names() {
 # be a link to usr/lib), so a second copy under another lib/modules tree goes too.
 modseal_prune_unlisted() {
     local _listed _f _rel _root _modroot
-    _listed=$(modseal_listed_paths)
+    _listed=$(modseal_listed_paths) || modseal_die "cannot list the paths of $modseal_manifest"
     _root=$(cd "$initdir" && pwd -P) || modseal_die "cannot resolve $initdir"
     _modroot=$(cd "$initdir/lib/modules/$kernel" && pwd -P) \
         || modseal_die "cannot resolve the image's lib/modules/$kernel"
@@ -87,7 +93,7 @@ modseal_prune_unlisted() {
 
 # Module paths listed in the manifest, relative to lib/modules/KVER, one per line.
 modseal_listed_paths() {
-    sed -n 's/^module [^ ]* \([^ ]*\) .*/\1/p' "$modseal_manifest"
+    modseal_show path
 }
 
 # dracut strips every unsigned uncompressed .ko after all modules ran: that would change
@@ -133,7 +139,7 @@ modseal_omit_unlisted() {
 installkernel() {
     modseal_verify
     local _mods _path
-    _mods=$(modseal_listed_names)
+    _mods=$(modseal_listed_names) || modseal_die "cannot list the modules of $modseal_manifest"
     # By name first, for what instmods brings along (the modules' firmware)...
     # shellcheck disable=SC2086
     [[ -z $_mods ]] || hostonly='' instmods $_mods
