@@ -5,7 +5,6 @@
 #include <cstring>
 #include <deque>
 #include <dirent.h>
-#include <libkmod.h>
 #include <map>
 #include <memory>
 #include <set>
@@ -33,8 +32,8 @@ struct Pending {
 
 class Resolver {
  public:
-  Resolver(KmodContext* kmod, const CaptureOptions& options, CaptureReport* report)
-      : kmod_(kmod), options_(options), report_(report) {
+  Resolver(ModuleTree* tree, const CaptureOptions& options, CaptureReport* report)
+      : tree_(tree), options_(options), report_(report) {
     for (const std::string& d : options.drop) dropped_.insert(NormalizeModuleName(d));
   }
 
@@ -60,9 +59,9 @@ class Resolver {
   // --add takes names or aliases (e.g. crypto-crc32c), as modprobe does.
   bool ExpandAdded(const std::string& wanted, std::string* err) {
     std::vector<KmodModule> found;
-    if (!kmod_->Lookup(wanted, &found, err)) return false;
+    if (!tree_->Lookup(wanted, &found, err)) return false;
     if (found.empty()) {
-      *err = "--add " + wanted + ": no such module or alias in " + kmod_->directory();
+      *err = "--add " + wanted + ": no such module or alias in " + tree_->directory();
       return false;
     }
     for (const KmodModule& m : found) queue_.push_back({m.name, Reason::kAdded, ""});
@@ -72,7 +71,7 @@ class Resolver {
   bool Visit(const Pending& item, std::string* err) {
     if (entries_.count(item.name) || builtin_.count(item.name)) return true;
     KmodModule module;
-    if (!kmod_->Resolve(item.name, &module, err)) return false;
+    if (!tree_->Resolve(item.name, &module, err)) return false;
     if (module.path.empty()) return HandleNoFile(item, err);
     ModuleEntry entry;
     entry.name = module.name;
@@ -99,13 +98,13 @@ class Resolver {
   }
 
   bool HandleNoFile(const Pending& item, std::string* err) {
-    if (kmod_->IsBuiltin(item.name)) {
+    if (tree_->IsBuiltin(item.name)) {
       builtin_.insert(item.name);
       report_->builtin.push_back(item.name);
       return true;
     }
     std::string problem = "module " + item.name + " (" + Describe(item) + ") is not in " +
-                          kmod_->directory();
+                          tree_->directory();
     if (options_.allow_missing && item.reason == Reason::kLoaded) {
       report_->warnings.push_back(problem + "; left out (--allow-missing)");
       return true;
@@ -125,17 +124,17 @@ class Resolver {
   }
 
   bool RelativePath(const std::string& path, std::string* rel, std::string* err) const {
-    const std::string prefix = kmod_->directory() + "/";
+    const std::string prefix = tree_->directory() + "/";
     if (path.compare(0, prefix.size(), prefix) != 0 ||
         !IsValidModulePath(path.substr(prefix.size()))) {
-      *err = "module file " + path + " is not a plain path inside " + kmod_->directory();
+      *err = "module file " + path + " is not a plain path inside " + tree_->directory();
       return false;
     }
     *rel = path.substr(prefix.size());
     return true;
   }
 
-  KmodContext* kmod_;
+  ModuleTree* tree_;
   const CaptureOptions& options_;
   CaptureReport* report_;
   std::set<std::string> dropped_;
@@ -188,10 +187,24 @@ bool DetectKernelRelease(const std::string& root, std::string* kver, std::string
 
 bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report,
              std::string* err) {
+  CaptureOptions resolved = options;
+  if (resolved.kver.empty() && !DetectKernelRelease(options.root, &resolved.kver, err))
+    return false;
+  if (!IsValidKernelRelease(resolved.kver)) {
+    *err = "invalid kernel release \"" + resolved.kver + "\"";
+    return false;
+  }
+  std::unique_ptr<KmodContext> kmod;
+  if (!KmodContext::Open(options.root, ModuleDirectory(options.root, resolved.kver),
+                         KmodContext::Need::kIndexes, &kmod, err))
+    return false;
+  return CaptureFrom(*kmod, resolved, out, report, err);
+}
+
+bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
+                 CaptureReport* report, std::string* err) {
   Manifest manifest;
   manifest.kernel = options.kver;
-  if (manifest.kernel.empty() && !DetectKernelRelease(options.root, &manifest.kernel, err))
-    return false;
   if (!IsValidKernelRelease(manifest.kernel)) {
     *err = "invalid kernel release \"" + manifest.kernel + "\"";
     return false;
@@ -233,12 +246,7 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
     return false;
   }
   const std::vector<std::string> loaded = ModuleNames(listed);
-  std::unique_ptr<KmodContext> kmod;
-  if (!KmodContext::Open(options.root, ModuleDirectory(options.root, manifest.kernel),
-                         KmodContext::Need::kIndexes, &kmod,
-                         err))
-    return false;
-  Resolver resolver(kmod.get(), options, report);
+  Resolver resolver(&tree, options, report);
   if (!resolver.Run(loaded, &manifest, err)) return false;
   *out = std::move(manifest);
   return true;

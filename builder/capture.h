@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "manifest.h"
+#include "module_tree.h"
 
 namespace modseal {
 
@@ -26,8 +27,12 @@ struct CaptureReport {
   std::vector<std::string> builtin;  // requested but built into the kernel
 };
 
+// Opens options.root's tree for options.kver (detected when empty) through libkmod.
 bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report,
              std::string* err);
+// The same against a tree already open; options.kver must be set.
+bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
+                 CaptureReport* report, std::string* err);
 
 // The CIS benchmark's list of modules no server should load.
 const std::vector<std::string>& CisDeniedModules();

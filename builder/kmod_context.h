@@ -7,33 +7,26 @@
 #include <string>
 #include <vector>
 
+#include "module_tree.h"
+
 struct kmod_ctx;
 struct kmod_module;
 
 namespace modseal {
 
-struct KmodModule {
-  std::string name;
-  std::string path;  // absolute; empty when built in or absent
-  std::vector<KmodModule> dependencies;  // from modules.dep, for Resolve() only
-  std::vector<KmodModule> softdeps_pre;  // modprobe.d and modinfo "pre:", aliases expanded
-};
-
-class KmodContext {
+class KmodContext : public ModuleTree {
  public:
   enum class Need { kIndexes, kConfigOnly };
   // root's modprobe.d directories are read, never the host's (unless root is "/").
   static bool Open(const std::string& root, const std::string& module_dir, Need need,
                    std::unique_ptr<KmodContext>* out, std::string* err);
-  ~KmodContext();
+  ~KmodContext() override;
 
-  const std::string& directory() const { return module_dir_; }
-
-  bool Resolve(const std::string& name, KmodModule* out, std::string* err);
-  // Names or aliases, as modprobe resolves them; built-ins come back with no path.
+  const std::string& directory() const override { return module_dir_; }
+  bool Resolve(const std::string& name, KmodModule* out, std::string* err) override;
   bool Lookup(const std::string& name_or_alias, std::vector<KmodModule>* out,
-              std::string* err);
-  bool IsBuiltin(const std::string& name) const { return builtin_.count(name) != 0; }
+              std::string* err) override;
+  bool IsBuiltin(const std::string& name) const override { return builtin_.count(name) != 0; }
 
   // Every module file in modules.dep, by name.
   const std::map<std::string, std::string>& all_modules() const { return all_modules_; }
@@ -51,8 +44,5 @@ class KmodContext {
   std::set<std::string> builtin_;
   std::map<std::string, std::string> all_modules_;
 };
-
-// "kernel/fs/ext4/ext4.ko.xz" -> "ext4"; "usb-storage.ko" -> "usb_storage".
-std::string ModuleNameFromPath(const std::string& path);
 
 }  // namespace modseal
