@@ -215,8 +215,10 @@ def main():
               "inserts), or the `modprobe -a` hook's run. *Inside insert calls* is the hook's own sum of the time "
               "spent in libkmod's insert (open, read, decompress where it does, init_module), "
               "timed around each call and summed over threads: the floor no loader can go "
-              "under. *Hash* is the hasher thread's read + SHA-256 time; *waiting for digests* "
-              "the time the insert path waited for a digest (hooks that report it). The "
+              "under. *Hash* is the hook's reader thread's time (read + SHA-256; with "
+              "`decompress=hook` that thread also decompresses, so in-process xz shows up "
+              "there, not inside insert calls); *waiting for digests* the time the insert path "
+              "waited for the reader (hooks that report `wait_us`). The "
               "initcall column sums the kernel's `initcall_debug` figures for module init "
               "functions alone, which is part of the insert time.", ""]
     for r in releases:
