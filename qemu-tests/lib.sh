@@ -501,3 +501,26 @@ qt_expect_no_unlocked_path() {
     [ "$v" = 1 ] || qt_fail "an emergency shell would have started with modules_disabled=$v; log: $QT_LOG"
   done
 }
+
+# qt_chroot_mount ROOT [DIR...]: binds the host's /proc, /sys and /dev into the Debian root
+# ROOT (scripts/debian-root), and each DIR at its own absolute path there, so paths read
+# the same inside and out. Undo with qt_chroot_release ROOT, from a trap: a bind left
+# under the build tree makes find, rm and mke2fs -d walk the host's /proc.
+qt_chroot_mount() {
+  local root=$1 d
+  shift
+  qt_chroot_release "$root"
+  for d in /proc /sys /dev "$@"; do
+    mkdir -p "$root$d"
+    mount --bind "$d" "$root$d"
+  done
+}
+
+# qt_chroot_release ROOT: unmounts whatever is mounted under ROOT, deepest first (a killed
+# run's binds too).
+qt_chroot_release() {
+  local root m
+  root=$(realpath -m "$1")
+  findmnt -rn -o TARGET | awk -v r="$root/" 'index($0, r) == 1' | LC_ALL=C sort -r |
+    while IFS= read -r m; do umount -l "$m"; done
+}
