@@ -34,9 +34,9 @@ struct HookConfig {
   bool cmdline_may_weaken = false;
   OnFailure on_failure = OnFailure::kPowerOff;
   // Modules of one dependency wave are inserted by up to this many threads; 0 means one
-  // per online CPU. Serial by default: under QEMU/TCG with 2 vCPUs, parallel inserts were
-  // slower (docs/benchmarks.md), and there is no hardware measurement yet.
-  unsigned load_threads = 1;
+  // per online CPU, the default: with the reader thread hashing ahead, parallel waves beat
+  // serial inserts on Debian 12 and 13 (docs/benchmarks.md). 1 inserts serially.
+  unsigned load_threads = 0;
   Decompress decompress = Decompress::kKernel;
   // NAME.PARAM=VALUE words of the kernel command line: libkmod applies them to the
   // hook's inserts, as modprobe does, and the load stage logs each one for a listed module.

@@ -32,7 +32,7 @@ TEST_CASE("hook config: defaults and every key", "[hook][config]") {
   CHECK(c.lock_kexec);
   CHECK_FALSE(c.cmdline_may_weaken);
   CHECK(c.on_failure == OnFailure::kPowerOff);
-  CHECK(c.load_threads == 1);
+  CHECK(c.load_threads == 0);  // one thread per CPU
   CHECK(Parse("pubkey=/a\nload_threads=0\n").load_threads == 0);
   CHECK(Parse("pubkey=/a\nload_threads=64\n").load_threads == 64);
   CHECK(c.decompress == Decompress::kKernel);

@@ -13,7 +13,7 @@
 #   modseal_lock_kexec=yes|no                        default: yes
 #   modseal_cmdline_may_weaken=no|yes                default: no
 #   modseal_on_failure=poweroff|halt|emergency       default: poweroff
-#   modseal_load_threads=N                           default: 1 (serial); 0: one per CPU
+#   modseal_load_threads=N                           default: 0 (one per CPU); 1: serial
 #   modseal_decompress=kernel|hook                   default: kernel (where it can)
 #   modseal_hook_binary / modseal_builder_binary     default: found in PATH
 
@@ -182,7 +182,7 @@ install() {
         echo "lock_kexec=${modseal_lock_kexec:-yes}"
         echo "cmdline_may_weaken=${modseal_cmdline_may_weaken:-no}"
         echo "on_failure=${modseal_on_failure:-poweroff}"
-        echo "load_threads=${modseal_load_threads:-1}"
+        echo "load_threads=${modseal_load_threads:-0}"
         echo "decompress=${modseal_decompress:-kernel}"
     } > "$_conf"
     # The hook checks these itself; a typo must stop the image build, not the boot.
