@@ -37,6 +37,8 @@ class FakeKernelOps : public modseal::KernelOps {
   std::map<std::string, int> insert_result;      // path -> negative errno
   std::vector<std::string> inserted;             // paths, in order
   std::vector<std::string> inserted_bytes;       // what the kernel got, in the same order
+  std::vector<std::string> modprobe_at_insert;   // kernel.modprobe when each insert ran
+  std::vector<size_t> read_at_insert;            // files read by then
   std::map<std::string, std::string> rewritten_after_read;  // path -> what replaces it
   // ReadModule's copies: path and bytes, by handle; released ones are emptied.
   std::vector<std::pair<std::string, std::string>> images;
@@ -46,6 +48,7 @@ class FakeKernelOps : public modseal::KernelOps {
   std::map<std::string, std::string> module_taint;  // name -> taint letters ("OE")
   std::map<std::string, std::string> sysctl = {{"kernel/modules_disabled", "0"},
                                                {"kernel/kexec_load_disabled", "0"},
+                                               {"kernel/modprobe", "/sbin/modprobe"},
                                                {"kernel/tainted", "0"}};
   std::set<std::string> unwritable_sysctls;
   bool modules_disabled_reads_zero = false;
@@ -91,6 +94,8 @@ class FakeKernelOps : public modseal::KernelOps {
     if (sysctl["kernel/modules_disabled"] == "1") return -EPERM;
     const std::string& path = images.at(handle).first;
     inserted.push_back(path);
+    modprobe_at_insert.push_back(sysctl["kernel/modprobe"]);
+    read_at_insert.push_back(images.size());
     auto taint = taint_on_insert.find(path);
     if (taint != taint_on_insert.end())
       sysctl["kernel/tainted"] = std::to_string(std::stoull(sysctl["kernel/tainted"]) | taint->second);

@@ -236,6 +236,16 @@ TEST_CASE("fault: out of memory on a huge manifest", "[hook][fault]") {
     CHECK(s.Inserted().back() == "m04998.ko");
     CHECK(s.ops.released == s.ops.images.size());
   }
+  SECTION("allocation fails while the file of a module to be skipped is checked") {
+    // virtio_ring finds no device, so virtio_blk is skipped; its check still counts.
+    s.SignSmall();
+    s.ops.insert_result[kRoot + "/r.ko"] = -ENODEV;
+    s.ops.bad_alloc_at_hash = 3;  // a.ko, r.ko, then b.ko
+    CHECK(Load(s) == kStopBoot);
+    CHECK(s.ops.Logged("FAILED: virtio_blk: hash check aborted: out of memory"));
+    CHECK_FALSE(s.ops.Logged("skipped virtio_blk"));
+    CheckLockedAndStopped(s);
+  }
   SECTION("allocation fails on one of four loader threads") {
     // An exception escaping a worker thread would end the hook (std::terminate) unlocked.
     s.SignHuge();

@@ -101,14 +101,21 @@ int DecompressImage(int sealed, ModuleCompression format, const std::string& pat
   std::string why;
   bool ok = fd >= 0;
   if (!ok) why = std::string("memfd_create: ") + strerror(errno);
-  ok = ok && DecompressModule(
-                 format, static_cast<const unsigned char*>(map), size,
-                 [&](const char* data, size_t n) {
-                   if (WriteAll(fd, data, n)) return true;
-                   why = std::string("writing: ") + strerror(errno);
-                   return false;
-                 },
-                 &why);
+  try {
+    ok = ok && DecompressModule(
+                   format, static_cast<const unsigned char*>(map), size,
+                   [&](const char* data, size_t n) {
+                     if (WriteAll(fd, data, n)) return true;
+                     why = std::string("writing: ") + strerror(errno);
+                     return false;
+                   },
+                   &why);
+  } catch (...) {
+    // Out of memory in the decoder: nothing of this attempt may stay behind.
+    munmap(map, size);
+    if (fd >= 0) close(fd);
+    throw;
+  }
   munmap(map, size);
   if (!ok) {
     *err = path + ": decompressing (" + CompressionName(format) + "): " + why;

@@ -76,11 +76,12 @@ struct Attempt {
   bool decompressed = false;
   int rc = 0;
   uint64_t insert_us = 0;
-  const char* aborted = nullptr;  // why an exception cut the attempt short
+  const char* aborted = nullptr;       // why an exception cut the insert short
+  const char* read_aborted = nullptr;  // why one cut the reader's check short
 };
 
 bool IsFailure(const Attempt& a) {
-  return !a.refused.empty() || a.aborted ||
+  return !a.refused.empty() || a.aborted || a.read_aborted ||
          (a.rc != 0 && a.rc != -EEXIST && a.rc != -ENODEV && a.rc != -ENXIO);
 }
 
@@ -91,7 +92,9 @@ void Insert(KernelOps& ops, ReadAhead& reader, Attempt* a) {
   try {
     const CheckedImage image = reader.Take(a->read);
     a->decompressed = image.decompressed;
-    if (!image.refused.empty()) {
+    if (image.aborted) {
+      a->read_aborted = image.aborted;
+    } else if (!image.refused.empty()) {
       a->refused = image.refused;
     } else if (a->skip.empty()) {
       const uint64_t t0 = ops.NowMicros();
@@ -163,6 +166,50 @@ class WaveRunner {
   std::atomic<bool> stop_{false};
 };
 
+// While files not yet checked sit in the initramfs, nothing may load them from there: a
+// module's init can ask the kernel for another (request_module), and the kernel then runs
+// kernel.modprobe. An empty kernel.modprobe turns that off for the load stage's inserts;
+// the old value comes back after them.
+class AutoloadOff {
+ public:
+  explicit AutoloadOff(KernelOps& ops) : ops_(ops) {
+    static const char kKey[] = "kernel/modprobe";
+    if (!ops.HasSysctl(kKey)) {  // no helper the kernel could run
+      off_ = true;
+      return;
+    }
+    std::string err, now;
+    if (!ops.ReadSysctl(kKey, &saved_, &err)) {
+      ops.Log("cannot read kernel.modprobe: " + err + "; every file is checked before the "
+              "first insert");
+      return;
+    }
+    changed_ = ops.WriteSysctl(kKey, "", &err);
+    off_ = changed_ && ops.ReadSysctl(kKey, &now, &err) && now.empty();
+    if (!off_)
+      ops.Log("cannot turn off kernel.modprobe while loading (" +
+              (err.empty() ? "it reads back \"" + now + "\"" : err) +
+              "); every file is checked before the first insert");
+  }
+  ~AutoloadOff() {
+    if (!changed_) return;
+    try {
+      std::string err;
+      if (!ops_.WriteSysctl("kernel/modprobe", saved_, &err))
+        ops_.Log("cannot restore kernel.modprobe=" + saved_ + ": " + err +
+                 " (module auto-loading stays off)");
+    } catch (...) {
+    }
+  }
+  bool off() const { return off_; }
+
+ private:
+  KernelOps& ops_;
+  std::string saved_;
+  bool changed_ = false;
+  bool off_ = false;
+};
+
 unsigned LoadThreads(const HookConfig& config) {
   if (config.load_threads != 0) return config.load_threads;
   // get_nprocs, not sysconf: sysconf drags the resolver into the static hook.
@@ -208,10 +255,22 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
       read_order.push_back(i);
       items.push_back({root + "/" + manifest.modules[i].path, manifest.modules[i].sha256});
     }
-  ReadAhead reader(ops, std::move(items), config.decompress == Decompress::kHook);
+  const size_t listed = items.size();
+  AutoloadOff autoload(ops);
+  ReadAhead reader(ops, std::move(items), config.decompress == Decompress::kHook,
+                   autoload.off() ? ReadAhead::kWindow : listed + 1);
   reader.Start();
   size_t next_read = 0;
   bool stopped = false;
+  if (!autoload.off()) {
+    // Then every file is checked before the first insert, and under enforce one failure
+    // means nothing is inserted (each failure is still named, below).
+    reader.WaitForAll();
+    for (size_t k = 0; k < listed; ++k) {
+      const CheckedImage image = reader.Take(k);
+      stopped |= enforce && (image.aborted || !image.refused.empty());
+    }
+  }
   std::vector<size_t> unread;  // under enforce, after a failure: never taken by an insert
   for (const std::vector<size_t>& wave : waves) {
     if (stopped) {
@@ -238,11 +297,19 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
       const ModuleEntry& m = manifest.modules[a.index];
       if (!a.started) {
         unread.push_back(a.read);
+        stopped |= enforce;  // the runner stopped the wave after a failure
         continue;
       }
       counts.insert_us += a.insert_us;
       if (!a.refused.empty()) {
         refuse(m, a.refused);
+        stopped |= enforce;
+        continue;
+      }
+      // Before the skip: an attempt cut short is a failure whatever it was to do.
+      if (a.read_aborted || a.aborted) {
+        fail(m, a.read_aborted ? std::string(a.read_aborted)
+                               : std::string("insert aborted: ") + a.aborted);
         stopped |= enforce;
         continue;
       }
@@ -253,7 +320,7 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
         continue;
       }
       if (!IsFailure(a)) {
-        counts.decompressed += a.decompressed;
+        if (a.rc == 0 || a.rc == -EEXIST) counts.decompressed += a.decompressed;
         if (a.rc == 0) {
           ++counts.loaded;
         } else if (a.rc == -EEXIST) {
@@ -280,6 +347,7 @@ LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, Kernel
   for (size_t k : unread) {
     const CheckedImage image = reader.Take(k);
     reader.Done(k);
+    if (image.aborted) fail(manifest.modules[read_order[k]], image.aborted);
     if (!image.refused.empty()) refuse(manifest.modules[read_order[k]], image.refused);
   }
   counts.hash_us = reader.read_us();

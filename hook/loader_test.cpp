@@ -622,3 +622,34 @@ TEST_CASE("the reader keeps a window of copies on a long list, serial or threade
   CHECK(s.ops.held_most <= ReadAhead::kWindow + 1);
   CHECK(s.ops.released == 300);
 }
+
+TEST_CASE("no one auto-loads a file not yet checked: kernel.modprobe is off while loading",
+          "[hook]") {
+  // A listed module's init may request_module() another; the kernel would run modprobe
+  // on the initramfs's files, checked or not.
+  Boot b;
+  CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+  CHECK(b.ops.modprobe_at_insert == std::vector<std::string>{"", "", ""});
+  CHECK(b.ops.sysctl["kernel/modprobe"] == "/sbin/modprobe");  // back for udev
+}
+
+TEST_CASE("where kernel.modprobe cannot be turned off, every file is checked first",
+          "[hook]") {
+  Boot b;
+  b.ops.unwritable_sysctls.insert("kernel/modprobe");
+  SECTION("each insert comes after every read") {
+    CHECK(RunLoadStage(b.config, b.ops) == kBootContinues);
+    CHECK(b.ops.Logged("cannot turn off kernel.modprobe while loading (/proc/sys/kernel/"
+                       "modprobe: Permission denied); every file is checked before the first "
+                       "insert"));
+    CHECK(b.ops.read_at_insert == std::vector<size_t>{3, 3, 3});
+  }
+  SECTION("under enforce one bad file means nothing is inserted") {
+    b.ops.files[kRoot + "/b.ko"] = "rootkit bytes";
+    CHECK(RunLoadStage(b.config, b.ops) == kStopBoot);
+    CHECK(b.ops.inserted.empty());
+    CHECK(b.ops.Logged("FAILED: virtio_blk: hash mismatch"));
+    CHECK(b.ops.released == b.ops.images.size());
+  }
+  CHECK(b.ops.sysctl["kernel/modprobe"] == "/sbin/modprobe");
+}

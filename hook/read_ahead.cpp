@@ -5,10 +5,12 @@
 
 namespace modseal {
 
-ReadAhead::ReadAhead(KernelOps& ops, std::vector<ReadItem> items, bool decompress_in_hook)
+ReadAhead::ReadAhead(KernelOps& ops, std::vector<ReadItem> items, bool decompress_in_hook,
+                     size_t window)
     : ops_(ops),
       items_(std::move(items)),
       decompress_in_hook_(decompress_in_hook),
+      window_(window),
       slots_(items_.size()) {}
 
 ReadAhead::~ReadAhead() {
@@ -46,7 +48,7 @@ void ReadAhead::ReadAll() {
   for (size_t i = 0; i < items_.size(); ++i) {
     {
       std::unique_lock<std::mutex> hold(mu_);
-      changed_.wait(hold, [this] { return stopping_ || in_window_ < kWindow; });
+      changed_.wait(hold, [this] { return stopping_ || in_window_ < window_; });
       if (stopping_) return;
     }
     // The file is read outside the lock: inserts go on meanwhile.
@@ -66,7 +68,7 @@ void ReadAhead::Publish(size_t i, std::pair<CheckedImage, uint64_t> read) {
     read_us_ += read.second;
     Slot& s = slots_[i];
     s.image = std::move(read.first);
-    s.have_image = s.image.refused.empty();
+    s.have_image = s.image.refused.empty() && !s.image.aborted;
     s.ready = true;
     if (s.have_image) ++in_window_;
   }
@@ -91,9 +93,17 @@ CheckedImage ReadAhead::ReadOne(const ReadItem& item) {
       out.refused = err;
     }
   } catch (const std::bad_alloc&) {
-    out.refused = "hash check aborted: out of memory";
+    // Static text: building a string here could throw again, out of the thread.
+    out.aborted = "hash check aborted: out of memory";
+  } catch (...) {
+    out.aborted = "hash check aborted: unexpected exception";
   }
-  if (held && !out.refused.empty()) ops_.ReleaseModule(out.handle);
+  if (held && (out.aborted || !out.refused.empty())) {
+    try {
+      ops_.ReleaseModule(out.handle);
+    } catch (...) {
+    }
+  }
   return out;
 }
 
@@ -116,6 +126,15 @@ void ReadAhead::Done(size_t i) {
     --in_window_;
   }
   changed_.notify_all();
+}
+
+void ReadAhead::WaitForAll() {
+  std::unique_lock<std::mutex> hold(mu_);
+  changed_.wait(hold, [this] {
+    for (const Slot& s : slots_)
+      if (!s.ready) return false;
+    return true;
+  });
 }
 
 uint64_t ReadAhead::read_us() const {

@@ -28,6 +28,7 @@ struct ReadItem {
 // holds its verified bytes.
 struct CheckedImage {
   std::string refused;
+  const char* aborted = nullptr;  // an exception cut the check short (static text)
   size_t handle = 0;
   bool decompressed = false;  // by the hook
 };
@@ -38,7 +39,9 @@ class ReadAhead {
   // and of a few insert threads.
   static constexpr size_t kWindow = 8;
 
-  ReadAhead(KernelOps& ops, std::vector<ReadItem> items, bool decompress_in_hook);
+  // window: copies read ahead at most (kWindow; the item count to read everything).
+  ReadAhead(KernelOps& ops, std::vector<ReadItem> items, bool decompress_in_hook,
+            size_t window = kWindow);
   // Stops the reader, joins it, and frees every copy not yet Done.
   ~ReadAhead();
   ReadAhead(const ReadAhead&) = delete;
@@ -51,6 +54,8 @@ class ReadAhead {
   CheckedImage Take(size_t i);
   // Item i's copy is no longer needed (inserted, or never to be): frees it and its slot.
   void Done(size_t i);
+  // Waits until every item is read and checked (needs a window of all of them).
+  void WaitForAll();
 
   uint64_t read_us() const;  // the reader's own time: read, hash, prepare
   uint64_t wait_us() const;  // summed over every Take
@@ -73,6 +78,7 @@ class ReadAhead {
   KernelOps& ops_;
   const std::vector<ReadItem> items_;
   const bool decompress_in_hook_;
+  const size_t window_;
   std::vector<Slot> slots_;
   mutable std::mutex mu_;
   std::condition_variable changed_;

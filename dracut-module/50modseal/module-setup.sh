@@ -100,8 +100,9 @@ modseal_listed_paths() {
 # the hashed bytes, and such an image could never boot sealed (custom kernels, no
 # MODULE_SIG). dracut offers no later hook, so its strip step goes for this image.
 modseal_keep_modules_unstripped() {
-    local _path _sig
+    local _path _paths _sig
     [[ $do_strip == yes ]] || return 0
+    _paths=$(modseal_listed_paths) || modseal_die "cannot list the paths of $modseal_manifest"
     while IFS= read -r _path; do
         [[ $_path == *.ko ]] || continue
         _sig=$(tail -c 28 "$initdir/lib/modules/$kernel/$_path" | tr -d '\000')
@@ -110,7 +111,7 @@ modseal_keep_modules_unstripped() {
             do_strip=no
             return 0
         fi
-    done < <(modseal_listed_paths)
+    done <<< "$_paths"
 }
 
 # The files as packed, against the manifest: what the hook will find at boot.
