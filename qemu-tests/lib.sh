@@ -441,6 +441,8 @@ qt_expect_sealed_root() {
   qt_expect_before "modseal: locked: " "MODSEAL-TEST real-root-init=running"
   qt_expect_marker modules_disabled 1
   qt_expect_marker kexec_load_disabled 1
+  # The load stage empties kernel.modprobe while files are unchecked; it must be back.
+  qt_expect_marker modprobe_path /sbin/modprobe
   # Listed modules for hardware this guest lacks (crc32c_intel without SSE4.2) are skips.
   local skipped
   skipped=$(sed -n 's/.*modseal: skipped \([^:]*\): .*/\1/p' "$QT_LOG" | sort -u)
