@@ -1,6 +1,7 @@
 #include "signed_manifest.h"
 
 #include "file_util.h"
+#include "sha256.h"
 
 namespace modseal {
 
@@ -47,7 +48,7 @@ bool SignManifestFile(const std::string& manifest_path, const SecretKey& key, ti
 
 bool VerifyManifestFile(const std::string& manifest_path, const std::string& signature_path,
                         const std::vector<PublicKey>& keys, Manifest* out, Signature* sig_out,
-                        std::string* err) {
+                        std::string* err, std::string* bytes_sha256) {
   std::string bytes, sig_text;
   if (!ReadFileBounded(manifest_path, kManifestMaxBytes, &bytes, err)) return false;
   if (!ReadFileBounded(signature_path, kSignatureFileMaxBytes, &sig_text, err)) return false;
@@ -79,6 +80,7 @@ bool VerifyManifestFile(const std::string& manifest_path, const std::string& sig
   }
   *out = std::move(manifest);
   if (sig_out) *sig_out = std::move(sig);
+  if (bytes_sha256) *bytes_sha256 = Sha256Hex(bytes);
   return true;
 }
 

@@ -25,10 +25,10 @@ bool SignManifestFile(const std::string& manifest_path, const SecretKey& key, ti
 
 // Fails closed: the signature must be by one of `keys`, cover these exact bytes and carry
 // an untouched trusted comment whose kernel (if named) is the manifest's; then the bytes
-// must parse. Only then is *out filled.
+// must parse. Only then is *out filled, and *sig and *bytes_sha256 (hex) where given.
 bool VerifyManifestFile(const std::string& manifest_path, const std::string& signature_path,
                         const std::vector<PublicKey>& keys, Manifest* out, Signature* sig,
-                        std::string* err);
+                        std::string* err, std::string* bytes_sha256 = nullptr);
 
 bool LoadPublicKeyFile(const std::string& path, PublicKey* out, std::string* err);
 

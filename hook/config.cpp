@@ -28,6 +28,24 @@ constexpr Named<OnFailure> kOnFailures[] = {{OnFailure::kPowerOff, "poweroff"},
 constexpr Named<Decompress> kDecompressors[] = {{Decompress::kKernel, "kernel"},
                                                 {Decompress::kHook, "hook"}};
 
+constexpr Named<TpmMode> kTpmModes[] = {{TpmMode::kAuto, "auto"},
+                                        {TpmMode::kRequired, "required"}};
+
+// 8-15 only (measurement.h says why), or off.
+bool ParseTpmPcr(std::string_view v, int* out) {
+  if (v == "off") {
+    *out = kTpmPcrOff;
+    return true;
+  }
+  if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string_view::npos ||
+      (v.size() == 2 && v[0] == '0'))
+    return false;
+  const int n = std::stoi(std::string(v));
+  if (n < kLowestMeasurementPcr || n > kHighestMeasurementPcr) return false;
+  *out = n;
+  return true;
+}
+
 bool ParsePolicy(std::string_view v, Policy* out) { return ValueOf(kPolicies, v, out); }
 bool ParseLock(std::string_view v, LockPoint* out) { return ValueOf(kLockPoints, v, out); }
 
@@ -58,6 +76,7 @@ bool IsAbsolutePath(std::string_view v) {
 const char* PolicyName(Policy p) { return NameOf(kPolicies, p); }
 const char* LockPointName(LockPoint l) { return NameOf(kLockPoints, l); }
 const char* DecompressName(Decompress d) { return NameOf(kDecompressors, d); }
+const char* TpmModeName(TpmMode t) { return NameOf(kTpmModes, t); }
 
 bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
                      std::string* err) {
@@ -99,6 +118,10 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
       ok = ParseThreads(value, &config.load_threads);
     } else if (key == "decompress") {
       ok = ValueOf(kDecompressors, value, &config.decompress);
+    } else if (key == "tpm") {
+      ok = ValueOf(kTpmModes, value, &config.tpm);
+    } else if (key == "tpm_pcr") {
+      ok = ParseTpmPcr(value, &config.tpm_pcr);
     } else if (key == "on_failure") {
       ok = ParseOnFailure(value, &config.on_failure);
     } else if (key == "cmdline_may_weaken") {
@@ -114,6 +137,10 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
   }
   if (config.pubkeys.empty()) {
     *err = filename + ": no pubkey= line: nothing could ever verify";
+    return false;
+  }
+  if (config.tpm == TpmMode::kRequired && config.tpm_pcr == kTpmPcrOff) {
+    *err = filename + ": tpm=required with tpm_pcr=off: nothing would be measured";
     return false;
   }
   if (config.signature.empty()) config.signature = config.manifest + ".minisig";

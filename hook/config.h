@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "measurement.h"
+
 namespace modseal {
 
 enum class Policy { kEnforce, kAudit };
@@ -23,6 +25,11 @@ enum class OnFailure { kPowerOff, kHalt, kEmergency };
 // the reader thread, ahead of the inserts.
 enum class Decompress { kKernel, kHook };
 
+// auto: measure into the TPM when there is one, log a skip when not. required: a boot
+// without a TPM, or whose measurement fails, is a failure like any other.
+enum class TpmMode { kAuto, kRequired };
+constexpr int kTpmPcrOff = -1;
+
 struct HookConfig {
   std::string manifest = "/etc/modseal/modules.manifest";
   std::string signature;  // default: manifest + ".minisig"
@@ -38,6 +45,8 @@ struct HookConfig {
   // serial inserts on Debian 12 and 13 (docs/benchmarks.md). 1 inserts serially.
   unsigned load_threads = 0;
   Decompress decompress = Decompress::kKernel;
+  TpmMode tpm = TpmMode::kAuto;
+  int tpm_pcr = kDefaultMeasurementPcr;  // or kTpmPcrOff: no measurement at all
   // NAME.PARAM=VALUE words of the kernel command line: libkmod applies them to the
   // hook's inserts, as modprobe does, and the load stage logs each one for a listed module.
   std::vector<std::string> cmdline_module_params;
@@ -62,5 +71,6 @@ void ApplyCommandLine(std::string_view cmdline, HookConfig* config,
 const char* PolicyName(Policy p);
 const char* LockPointName(LockPoint l);
 const char* DecompressName(Decompress d);
+const char* TpmModeName(TpmMode t);
 
 }  // namespace modseal

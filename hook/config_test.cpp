@@ -77,6 +77,23 @@ TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
         std::string::npos);
 }
 
+TEST_CASE("hook config: the measured seal's TPM and PCR", "[hook][config]") {
+  HookConfig c = Parse("pubkey=/a\n");
+  CHECK(c.tpm == TpmMode::kAuto);  // no TPM is a logged skip
+  CHECK(c.tpm_pcr == 13);
+  CHECK(Parse("pubkey=/a\ntpm=required\n").tpm == TpmMode::kRequired);
+  CHECK(Parse("pubkey=/a\ntpm_pcr=8\n").tpm_pcr == 8);
+  CHECK(Parse("pubkey=/a\ntpm_pcr=15\n").tpm_pcr == 15);
+  CHECK(Parse("pubkey=/a\ntpm_pcr=off\n").tpm_pcr == kTpmPcrOff);
+  // Firmware's PCRs, the resettable 16 and 23, and the DRTM ones are refused.
+  for (const char* pcr : {"7", "16", "23", "08", "-1", "", "13a"})
+    CHECK(ParseError(std::string("pubkey=/a\ntpm_pcr=") + pcr + "\n") ==
+          std::string("hook.conf:2: invalid value \"") + pcr + "\" for tpm_pcr");
+  CHECK(ParseError("pubkey=/a\ntpm=maybe\n") == "hook.conf:2: invalid value \"maybe\" for tpm");
+  CHECK(ParseError("pubkey=/a\ntpm=required\ntpm_pcr=off\n") ==
+        "hook.conf: tpm=required with tpm_pcr=off: nothing would be measured");
+}
+
 TEST_CASE("command line cannot weaken a locked-down image", "[hook][config]") {
   HookConfig c = Parse("pubkey=/a\nlock=early\n");
   std::vector<std::string> notes;

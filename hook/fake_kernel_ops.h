@@ -11,6 +11,7 @@
 
 #include "kernel_ops.h"
 #include "manifest.h"
+#include "measurement.h"
 #include "sha256.h"
 
 namespace modseal_test {
@@ -171,6 +172,54 @@ class FakeKernelOps : public modseal::KernelOps {
     *value = it->second;
     return true;
   }
+  // A TPM 2.0 that knows PCR_Extend and PCR_Read of the SHA-256 bank, as the hook sends them.
+  enum class Tpm { kAbsent, kPresent, kUnopenable, kRefusesExtend, kDropsExtend };
+  Tpm tpm = Tpm::kAbsent;
+  std::map<int, modseal::Digest> pcrs;       // unset: all zeros, as at reset
+  std::vector<modseal::Digest> extended;     // every digest the TPM took, in order
+  modseal::TpmStatus TpmTransmit(const std::string& command, std::string* response,
+                        std::string* err) override {
+    if (tpm == Tpm::kAbsent) {
+      *err = "no /dev/tpmrm0 or /dev/tpm0";
+      return modseal::TpmStatus::kAbsent;
+    }
+    if (tpm == Tpm::kUnopenable) {
+      *err = "/dev/tpmrm0: Device or resource busy";
+      return modseal::TpmStatus::kError;
+    }
+    const uint32_t code = Be(command, 6, 4);
+    std::string body;
+    uint32_t rc = 0;
+    if (code == 0x182 && command.size() == 65 && Be(command, 31, 2) == 0x000b) {
+      modseal::Digest d;
+      std::copy(command.end() - 32, command.end(), d.begin());
+      if (tpm == Tpm::kRefusesExtend) {
+        rc = 0x907;  // TPM_RC_LOCALITY
+      } else if (tpm == Tpm::kPresent) {
+        const int pcr = static_cast<int>(Be(command, 10, 4));
+        pcrs[pcr] = modseal::ExtendPcr(pcrs[pcr], d);
+        extended.push_back(d);
+      }
+      body = std::string("\0\0\0\0\0\0\1\0\0", 9);  // no parameters; the session's
+    } else if (code == 0x17e && command.size() == 20 && Be(command, 14, 2) == 0x000b) {
+      int pcr = 0;
+      while (pcr < 24 && !(static_cast<uint8_t>(command[17 + pcr / 8]) >> (pcr % 8) & 1)) ++pcr;
+      const modseal::Digest value = pcrs[pcr];
+      body = std::string("\0\0\0\7\0\0\0\1\0\x0b\3", 11) + command.substr(17, 3) +
+             std::string("\0\0\0\1\0\x20", 6) + std::string(value.begin(), value.end());
+    } else {
+      rc = 0x143;  // TPM_RC_COMMAND_CODE
+    }
+    if (rc != 0) body.clear();
+    const uint32_t size = static_cast<uint32_t>(10 + body.size());
+    *response = command.substr(0, 2);
+    for (uint32_t v : {size, rc})
+      for (int shift = 24; shift >= 0; shift -= 8) response->push_back(static_cast<char>(v >> shift));
+    *response += body;
+    return modseal::TpmStatus::kOk;
+  }
+  modseal::Digest Pcr(int pcr) { return pcrs[pcr]; }
+
   void Log(const std::string& message) override { log.push_back(message); }
   std::string stopped;  // "poweroff" or "halt", once StopMachine ran
   void StopMachine(bool halt) override { stopped = halt ? "halt" : "poweroff"; }
@@ -184,6 +233,12 @@ class FakeKernelOps : public modseal::KernelOps {
   }
 
  private:
+  static uint32_t Be(const std::string& bytes, size_t at, size_t n) {
+    uint32_t v = 0;
+    for (size_t i = 0; i < n && at + i < bytes.size(); ++i)
+      v = v << 8 | static_cast<uint8_t>(bytes[at + i]);
+    return v;
+  }
   CopyableMutex mu_;  // the loader calls InsertModule from several threads
 };
 

@@ -10,7 +10,11 @@
 
 namespace modseal {
 
+// What a TPM command came to: no TPM device at all is not an error.
+enum class TpmStatus { kOk, kAbsent, kError };
+
 // A file in the initramfs whose name marks it as a kernel module.
+
 struct ModuleFile {
   std::string path;     // absolute, as found: directories are not resolved
   bool regular = true;  // false: a symlink, or anything else that is not a plain file
@@ -57,6 +61,9 @@ class KernelOps {
   virtual bool ReadSysctl(const std::string& key, std::string* value, std::string* err) = 0;
   // False where the kernel lacks the setting (no kexec_load_disabled without CONFIG_KEXEC).
   virtual bool HasSysctl(const std::string& key) = 0;
+  // Sends one TPM 2.0 command to /dev/tpmrm0 (or /dev/tpm0) and reads its response.
+  virtual TpmStatus TpmTransmit(const std::string& command, std::string* response,
+                                std::string* err) = 0;
   virtual void Log(const std::string& message) = 0;
   // Powers the machine off (or halts it) at once; returns only if the kernel refused.
   virtual void StopMachine(bool halt) = 0;

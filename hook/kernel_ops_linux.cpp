@@ -299,7 +299,8 @@ bool LinuxKernelOps::SaveState(const std::string& name, const std::string& value
 }
 
 bool LinuxKernelOps::LoadState(const std::string& name, std::string* value, std::string* err) {
-  return ReadFileBounded("/run/modseal/" + name, 4096, value, err);
+  // The hook's own files, in a directory only root reaches: the event log is the largest.
+  return ReadFileBounded("/run/modseal/" + name, 1 << 20, value, err);
 }
 
 bool LinuxKernelOps::WriteSysctl(const std::string& key, const std::string& value,
@@ -330,6 +331,39 @@ bool LinuxKernelOps::ReadSysctl(const std::string& key, std::string* value, std:
 void LinuxKernelOps::StopMachine(bool halt) {
   sync();
   reboot(halt ? RB_HALT_SYSTEM : RB_POWER_OFF);
+}
+
+TpmStatus LinuxKernelOps::TpmTransmit(const std::string& command, std::string* response,
+                                      std::string* err) {
+  // The resource manager first: it lets the hook share the TPM with anyone else.
+  const char* path = "/dev/tpmrm0";
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO)) {
+    path = "/dev/tpm0";
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && (errno == ENOENT || errno == ENODEV || errno == ENXIO)) {
+      *err = "no /dev/tpmrm0 or /dev/tpm0";
+      return TpmStatus::kAbsent;
+    }
+  }
+  if (fd < 0) {
+    *err = std::string(path) + ": " + strerror(errno);
+    return TpmStatus::kError;
+  }
+  // The kernel's TPM device takes one whole command per write and gives its whole
+  // response to one read.
+  char buf[4096];
+  ssize_t n = write(fd, command.data(), command.size());
+  if (n == static_cast<ssize_t>(command.size())) n = read(fd, buf, sizeof buf);
+  else if (n >= 0) errno = EIO;
+  const int saved = errno;
+  close(fd);
+  if (n <= 0) {
+    *err = std::string(path) + ": " + strerror(n < 0 ? saved : EIO);
+    return TpmStatus::kError;
+  }
+  response->assign(buf, static_cast<size_t>(n));
+  return TpmStatus::kOk;
 }
 
 void LinuxKernelOps::Log(const std::string& message) {

@@ -31,6 +31,8 @@ class LinuxKernelOps : public KernelOps {
   bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override;
   bool ReadSysctl(const std::string& key, std::string* value, std::string* err) override;
   bool HasSysctl(const std::string& key) override;
+  TpmStatus TpmTransmit(const std::string& command, std::string* response,
+                        std::string* err) override;
   void Log(const std::string& message) override;
   void StopMachine(bool halt) override;
   uint64_t NowMicros() override;

@@ -10,6 +10,7 @@
 #include <set>
 #include <sys/sysinfo.h>
 
+#include "measure.h"
 #include "read_ahead.h"
 #include "signed_manifest.h"
 
@@ -25,17 +26,20 @@ std::string ModuleRoot(const HookConfig& config, const std::string& kver) {
 void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what) {
   ops.Log(std::string(config.policy == Policy::kEnforce ? "FAILED: " : "audit: would fail: ") +
           what);
+  RecordFailure(ops, what);
 }
 
 bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
-                   std::string* err) {
+                   std::string* err, SealFacts* seal) {
   std::vector<PublicKey> keys;
   for (const std::string& path : config.pubkeys) {
     PublicKey key;
     if (!LoadPublicKeyFile(path, &key, err)) return false;
     keys.push_back(key);
   }
-  if (!VerifyManifestFile(config.manifest, config.signature, keys, manifest, nullptr, err))
+  Signature sig;
+  std::string sha256;
+  if (!VerifyManifestFile(config.manifest, config.signature, keys, manifest, &sig, err, &sha256))
     return false;
   const std::string running = ops.KernelRelease();
   if (manifest->kernel != running) {
@@ -43,6 +47,8 @@ bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
            running;
     return false;
   }
+  if (seal) *seal = {sha256, KeyIdText(sig.key_id), running, PolicyName(config.policy),
+                     LockPointName(config.lock), config.lock_kexec};
   return true;
 }
 

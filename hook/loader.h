@@ -31,8 +31,10 @@ struct LoadCounts {
 // Indexes into manifest.modules, grouped so that each module comes in a later wave than
 // everything it is loaded after (hard dependencies and softdeps).
 std::vector<std::vector<size_t>> LoadWaves(const Manifest& manifest);
+// Where given, *seal gets what the measured seal binds: the verified bytes' SHA-256, the
+// key that signed them, the kernel and the settings.
 bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
-                   std::string* err);
+                   std::string* err, SealFacts* seal = nullptr);
 LoadCounts LoadListed(const HookConfig& config, const Manifest& manifest, KernelOps& ops,
                       std::vector<std::string>* failures);
 // Module files in the initramfs that are not a listed module's regular file: put in by
@@ -46,7 +48,8 @@ std::vector<std::string> UnlistedLoaded(const Manifest& manifest,
                                         const std::vector<std::string>& loaded);
 // Sets the lock; *kexec_absent when the kernel has no kexec_load to disable.
 bool Lock(const HookConfig& config, KernelOps& ops, bool* kexec_absent, std::string* err);
-// "FAILED: " under enforce, "audit: would fail: " under audit.
+// "FAILED: " under enforce, "audit: would fail: " under audit; recorded for the measured
+// outcome either way.
 void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& what);
 
 }  // namespace modseal

@@ -6,6 +6,7 @@
 #include "fail_closed.h"
 #include "file_util.h"
 #include "loader.h"
+#include "measure.h"
 #include "taint.h"
 
 namespace modseal {
@@ -97,40 +98,82 @@ int RunLoadStage(const HookConfig& config, KernelOps& ops) {
   return EndLoadStage(config, ops, !image_ok || c.failed != 0);
 }
 
-int RunLockStage(const HookConfig& config, KernelOps& ops) {
+namespace {
+
+// The lock stage's work: verify, seal, audit. *failed says whether anything failed; *facts
+// gets what the measured seal binds (placeholders when the manifest did not verify).
+Seal SealAndAudit(const HookConfig& config, KernelOps& ops, bool* failed, SealFacts* facts) {
   Manifest manifest;
   std::string err;
-  bool failed = false;
-  const bool verified = VerifyForBoot(config, ops, &manifest, &err);
+  *failed = false;
+  const bool verified = VerifyForBoot(config, ops, &manifest, &err, facts);
   if (!verified) {
     LogFailure(ops, config, err);
-    failed = true;
+    *failed = true;
+    *facts = {"unverified", "none", ops.KernelRelease(), PolicyName(config.policy),
+              LockPointName(config.lock), config.lock_kexec};
   }
   // Lock first: the audit below then reads a set that nothing can add to any more.
-  if (SealNow(config, ops) == Seal::kBroken) return DecideStage(config, ops, failed, Seal::kBroken);
+  if (SealNow(config, ops) == Seal::kBroken) return Seal::kBroken;
   std::vector<LoadedModule> loaded;
   if (!ops.LoadedModules(&loaded, &err)) {
     LogFailure(ops, config, "cannot audit loaded modules: " + err);
-    failed = true;
+    *failed = true;
   }
   if (verified) {
     for (const std::string& name : UnlistedLoaded(manifest, ModuleNames(loaded))) {
       LogFailure(ops, config, "module " + name + " is loaded but not in the manifest");
-      failed = true;
+      *failed = true;
     }
   }
   uint64_t tainted = 0, own = 0;
   if (!ReadTaint(ops, &tainted, &err)) {
     LogFailure(ops, config, "cannot read kernel.tainted: " + err);
-    failed = true;
+    *failed = true;
   }
   std::string saved;
   if (ops.LoadState(kTaintByOwnInserts, &saved, &err) && !ParseTaint(saved, &own)) own = 0;
   for (const std::string& what : UnexplainedTaint(tainted & ~own, loaded)) {
     LogFailure(ops, config, what);
-    failed = true;
+    *failed = true;
   }
-  return DecideStage(config, ops, failed, Seal::kHeld);
+  return Seal::kHeld;
+}
+
+}  // namespace
+
+int RunLockStage(const HookConfig& config, KernelOps& ops) {
+  bool failed = false;
+  SealFacts facts;
+  const Seal seal = SealAndAudit(config, ops, &failed, &facts);
+  return DecideStage(config, ops, failed, seal);
+}
+
+int RunFinishStage(const HookConfig& config, KernelOps& ops) {
+  bool failed = false;
+  SealFacts facts;
+  const Seal seal = SealAndAudit(config, ops, &failed, &facts);
+  // Measured only when the boot goes on sealed: a stopped boot has no outcome to prove.
+  if (seal == Seal::kHeld && !(failed && config.policy == Policy::kEnforce)) {
+    std::vector<std::string> events = SealEvents(facts);
+    events.push_back(OutcomeEvent(RecordedFailures(ops)));
+    std::string err;
+    if (!MeasureForStage(config, ops, events, &err)) {
+      LogFailure(ops, config, err);
+      failed = true;
+    }
+  }
+  return DecideStage(config, ops, failed, seal);
+}
+
+int RunMeasureShell(const HookConfig& config, KernelOps& ops, const std::string& who) {
+  std::string err;
+  const Measured m = MeasureEvents(config, ops, {ShellEvent(who)}, &err);
+  if (m == Measured::kFailed) ops.Log("FAILED: tpm: the shell could not be measured: " + err);
+  // A shell the PCR does not show is refused wherever a TPM takes measurements.
+  if (m == Measured::kFailed || (m == Measured::kSkipped && config.tpm == TpmMode::kRequired))
+    return kStopBoot;
+  return kBootContinues;
 }
 
 int StopBoot(OnFailure how, KernelOps& ops) {
@@ -163,8 +206,10 @@ int RunHook(const std::string& stage, const std::string& config_path,
     ApplyCommandLine(cmdline, &config, &notes);
     for (const std::string& note : notes) ops.Log(note);
   }
-  const int result = RunStageFailClosed(stage == "load" ? RunLoadStage : RunLockStage,
-                                        stage.c_str(), config, ops);
+  const StageFunction run = stage == "load"   ? RunLoadStage
+                           : stage == "lock" ? RunLockStage
+                                             : RunFinishStage;
+  const int result = RunStageFailClosed(run, stage.c_str(), config, ops);
   return result == kStopBoot ? StopBoot(config.on_failure, ops) : result;
 }
 

@@ -5,6 +5,10 @@
 // lock: verify again, set modules_disabled=1 (and kexec_load_disabled=1), read it back,
 //       then audit what is loaded and the kernel's taint, when nothing can load any more.
 //       Runs before the real root is mounted.
+// finish: the lock stage once more right before switch_root, then the measured seal: the
+//       manifest, key, kernel, settings and outcome extended into the TPM (measure.h).
+// measure-shell: a shell is about to start (the fail-safe sealed already): measured, so
+//       the PCR never reads as a clean seal after it.
 #pragma once
 
 #include <string>
@@ -27,13 +31,17 @@ Seal SealNow(const HookConfig& config, KernelOps& ops);
 
 int RunLoadStage(const HookConfig& config, KernelOps& ops);
 int RunLockStage(const HookConfig& config, KernelOps& ops);
+int RunFinishStage(const HookConfig& config, KernelOps& ops);
+// kStopBoot when the shell must not start: a TPM that is there did not take the event, or
+// tpm=required and there is none.
+int RunMeasureShell(const HookConfig& config, KernelOps& ops, const std::string& who);
 
 // How a stopped boot ends: the hook powers off or halts the machine itself, so no init
 // system can ignore it; emergency leaves it to dracut. Always kStopBoot.
 int StopBoot(OnFailure how, KernelOps& ops);
 // No usable configuration means no trusted key: seal with the strictest settings, power off.
 int StopWithoutConfig(KernelOps& ops, const std::string& why);
-// main()'s load and lock: configuration, command line, the stage run fail-closed, and the
+// main()'s load, lock and finish: configuration, command line, the stage run fail-closed, and the
 // machine stopped when the stage says so.
 int RunHook(const std::string& stage, const std::string& config_path,
             const std::string& cmdline_path, KernelOps& ops);
