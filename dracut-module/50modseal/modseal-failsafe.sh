@@ -2,7 +2,8 @@
 # The fail-safe: plain sh, independent of modseal-hook, so it holds when the hook crashed,
 # was killed or is missing. It sets the lock itself, including kexec_load_disabled whatever
 # lock_kexec says: a boot that reaches it is not a normal one.
-#   failsafe shell WHO   before any shell starts: lock, or power off if the lock fails
+#   failsafe shell WHO   before any shell starts: lock, or power off if the lock fails;
+#                        then measure the shell, or power off where a TPM should show it
 #   failsafe stop WHY    the hook did not finish: lock, then end the boot as on_failure
 #                        says (exit 1 for on_failure=emergency: the caller calls die)
 
@@ -34,12 +35,20 @@ modseal_end() {
 
 case "$1" in
     shell)
-        if modseal_seal; then
-            modseal_log "fail-safe: sealed before a shell ($2): modules_disabled=1"
-            exit 0
+        if ! modseal_seal; then
+            modseal_log "fail-safe: cannot seal before a shell ($2)"
+            modseal_end poweroff
         fi
-        modseal_log "fail-safe: cannot seal before a shell ($2)"
-        modseal_end poweroff
+        modseal_log "fail-safe: sealed before a shell ($2): modules_disabled=1"
+        # A shell the PCR does not show could replay the seal's events by hand. A hook that
+        # cannot measure matters only where there is a TPM, or the image requires one.
+        /usr/sbin/modseal-hook measure-shell "$2" && exit 0
+        if [ -e /dev/tpmrm0 ] || [ -e /dev/tpm0 ] \
+            || [ "$(sed -n 's/^tpm=//p' /etc/modseal/hook.conf 2> /dev/null)" = required ]; then
+            modseal_log "fail-safe: the shell ($2) could not be measured"
+            modseal_end poweroff
+        fi
+        exit 0
         ;;
     stop)
         if ! modseal_seal; then

@@ -15,6 +15,8 @@
 #   modseal_on_failure=poweroff|halt|emergency       default: poweroff
 #   modseal_load_threads=N                           default: 0 (one per CPU); 1: serial
 #   modseal_decompress=kernel|hook                   default: kernel (where it can)
+#   modseal_tpm=auto|required                        default: auto (no TPM: a logged skip)
+#   modseal_tpm_pcr=8..15|off                        default: 13
 #   modseal_hook_binary / modseal_builder_binary     default: found in PATH
 
 # called by dracut
@@ -185,6 +187,8 @@ install() {
         echo "on_failure=${modseal_on_failure:-poweroff}"
         echo "load_threads=${modseal_load_threads:-0}"
         echo "decompress=${modseal_decompress:-kernel}"
+        echo "tpm=${modseal_tpm:-auto}"
+        echo "tpm_pcr=${modseal_tpm_pcr:-13}"
     } > "$_conf"
     # The hook checks these itself; a typo must stop the image build, not the boot.
     "${modseal_hook_binary:-modseal-hook}" --config "$_conf" check-config \
@@ -199,9 +203,10 @@ install() {
         inst_hook pre-udev 01 "$moddir/modseal-load.sh"
         # Late enough for udev to load listed modules, before the mount hooks.
         inst_hook pre-mount 99 "$moddir/modseal-lock.sh"
-        # Once more before switch_root: a load that had passed the kernel's check when the
-        # lock was set finishes after it, and shows in /proc/modules only then.
-        inst_hook pre-pivot 99 "$moddir/modseal-lock.sh"
+        # Once more before switch_root, then the measured seal: a load that had passed the
+        # kernel's check when the lock was set finishes after it, and shows in
+        # /proc/modules only then.
+        inst_hook pre-pivot 99 "$moddir/modseal-finish.sh"
     fi
     for _unit in usr/sbin/modseal-hook usr/lib/modseal/failsafe; do
         [[ -x $initdir/$_unit ]] || modseal_die "$_unit is missing from the image or not executable"
