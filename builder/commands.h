@@ -69,6 +69,20 @@ struct StatusArgs {
 };
 int RunStatus(const StatusArgs& args);
 
+struct AttestArgs {
+  std::string manifest;
+  std::string signature;  // default: MANIFEST.minisig
+  std::vector<std::string> public_keys;
+  std::string policy = "enforce";
+  std::string lock = "early";
+  std::string kexec = "yes";
+  int pcr = 13;
+  std::string log;        // a booted system's /run/modseal/measurements
+  std::string pcr_value;  // what tpm2_pcrread or a quote reports
+  bool json = false;
+};
+int RunAttest(const AttestArgs& args);
+
 // Helpers shared by the commands.
 int Fail(const std::string& message, int code = kExitUsage);
 // "-" means standard output; anything else is written atomically.

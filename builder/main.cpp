@@ -146,6 +146,26 @@ int main(int argc, char** argv) {
   c->add_flag("--json", status.json, "Machine-readable output");
   c->callback([&] { rc = modseal::RunStatus(status); });
 
+  modseal::AttestArgs attest;
+  c = Command(app, "attest",
+              "Print the PCR value a sealed boot measures, and check a reported one.",
+              "modseal attest -p modseal.pub node.manifest --pcr-value \"$(tpm2_pcrread ...)\"");
+  c->add_option("manifest", attest.manifest, "Signed manifest the node was built with")
+      ->required();
+  c->add_option("-p,--pubkey", attest.public_keys, "Trusted public key file (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  c->add_option("-x,--signature", attest.signature, "Signature file (default: MANIFEST.minisig)");
+  c->add_option("--policy", attest.policy, "The image's policy: enforce (default) or audit");
+  c->add_option("--lock", attest.lock, "The image's lock point: early (default) or pre-mount");
+  c->add_option("--kexec", attest.kexec, "Whether the image locks kexec_load: yes (default) or no");
+  c->add_option("--pcr", attest.pcr, "The image's PCR (default: 13)");
+  c->add_option("--log", attest.log, "The node's /run/modseal/measurements: name what differs");
+  c->add_option("--pcr-value", attest.pcr_value,
+                "The PCR's SHA-256 value as the TPM reports it: match or mismatch");
+  c->add_flag("--json", attest.json, "Machine-readable output");
+  c->callback([&] { rc = modseal::RunAttest(attest); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
