@@ -117,6 +117,12 @@ qt_make_root_disk() {
   qt_install_binary "$dir" "$(command -v kmod)" /sbin/kmod
   for applet in modprobe insmod lsmod rmmod modinfo; do ln -s kmod "$dir/sbin/$applet"; done
   qt_install_binary "$dir" "$MODSEAL" /usr/bin/modseal
+  # tpm2-tools is one binary that dispatches on its name; the TCTI it dlopens is no ldd
+  # dependency.
+  qt_install_binary "$dir" "$(readlink -f "$(command -v tpm2_pcrread)")" /usr/bin/tpm2_pcrread
+  local tcti
+  tcti=$(readlink -f /usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0)
+  install -D -m 0644 "$tcti" "$dir/usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0"
   install -m 0755 "$QT_SRC/guest-init" "$dir/sbin/init"
   # systemd's switch-root refuses a root without os-release.
   printf 'ID=modseal-test\nNAME="modseal test guest"\n' >"$dir/etc/os-release"
@@ -319,14 +325,32 @@ qt_boot() {
     truncate -s 4M "$QT_OUT"
     drives+=(-drive "file=$QT_OUT,if=virtio,format=raw")
   fi
-  local rc=0
+  local rc=0 tpm=() tpmdir='' swtpm_pid=''
+  if [ -n "${QT_TPM:-}" ]; then
+    # A fresh software TPM 2.0 per boot; its socket path must fit sun_path, so under /tmp.
+    tpmdir=$(mktemp -d /tmp/modseal-swtpm.XXXXXX)
+    swtpm socket --tpm2 --tpmstate "dir=$tpmdir" --ctrl "type=unixio,path=$tpmdir/sock" \
+      --terminate --log "file=$tpmdir/log" &
+    swtpm_pid=$!
+    local waited=0
+    while [ ! -S "$tpmdir/sock" ] && [ $waited -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+    [ -S "$tpmdir/sock" ] || qt_fail "swtpm did not start: $(cat "$tpmdir/log" 2>/dev/null)"
+    tpm=(-chardev "socket,id=chrtpm,path=$tpmdir/sock" -tpmdev "emulator,id=tpm0,chardev=chrtpm"
+         -device "tpm-tis,tpmdev=tpm0")
+  fi
   local start=$SECONDS
   # shellcheck disable=SC2086
   timeout --foreground -k 5 "$QT_BOOT_TIMEOUT" qemu-system-x86_64 -m 512 ${QT_QEMU_ARGS:-} -nographic \
     -no-reboot -nodefaults -serial stdio -kernel "$KROOT/boot/vmlinuz-$KVER" \
-    -initrd "$initrd" "${drives[@]}" \
+    -initrd "$initrd" "${drives[@]}" "${tpm[@]}" \
     -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw panic=-1 ${QT_SHELL_ARGS:-rd.shell=0 rd.emergency=poweroff} rd.retry=5 rd.timeout=30 modseal_test=$test $*" \
     </dev/null >"$log" 2>&1 || rc=$?
+  if [ -n "$tpmdir" ]; then
+    # It ends with QEMU's connection (--terminate), unless QEMU never connected.
+    kill "$swtpm_pid" 2>/dev/null || true
+    wait "$swtpm_pid" 2>/dev/null || true
+    rm -rf "$tpmdir"
+  fi
   # Strip carriage returns and escape codes so the log reads (and greps) as text.
   sed -i 's/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g' "$log"
   echo "boot $name: $((SECONDS - start)) s, qemu exit $rc, log $log"
@@ -481,6 +505,8 @@ qt_emergency_probe() {
   cat >"$dir/modseal-test/probe" <<'PROBE'
 #!/bin/sh
 echo "MODSEAL-TEST emergency-modules_disabled=$(cat /proc/sys/kernel/modules_disabled)" >/dev/console
+[ -e /sys/class/tpm/tpm0/pcr-sha256/13 ] &&
+  echo "MODSEAL-TEST emergency-pcr-13=$(cat /sys/class/tpm/tpm0/pcr-sha256/13)" >/dev/console
 echo o >/proc/sysrq-trigger
 while :; do sleep 60; done
 PROBE
