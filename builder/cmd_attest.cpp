@@ -37,11 +37,7 @@ std::string DescribeLogDifference(const std::vector<std::string>& want, const Ev
 int RunAttest(const AttestArgs& args) {
   std::string err;
   std::vector<PublicKey> keys;
-  for (const std::string& path : args.public_keys) {
-    PublicKey key;
-    if (!LoadPublicKeyFile(path, &key, &err)) return Fail(err);
-    keys.push_back(key);
-  }
+  if (!LoadPublicKeyFiles(args.public_keys, &keys, &err)) return Fail(err);
   if (args.pcr < kLowestMeasurementPcr || args.pcr > kHighestMeasurementPcr)
     return Fail("--pcr " + std::to_string(args.pcr) + ": the hook measures into PCR " +
                 std::to_string(kLowestMeasurementPcr) + " to " +

@@ -128,11 +128,7 @@ int RunSign(const SignArgs& args) {
 int RunVerify(const VerifyArgs& args) {
   std::string err;
   std::vector<PublicKey> keys;
-  for (const std::string& path : args.public_keys) {
-    PublicKey key;
-    if (!LoadPublicKeyFile(path, &key, &err)) return Fail(err);
-    keys.push_back(key);
-  }
+  if (!LoadPublicKeyFiles(args.public_keys, &keys, &err)) return Fail(err);
   const std::string sig_path =
       args.signature.empty() ? args.manifest + ".minisig" : args.signature;
   // No manifest to check is an input error; a missing signature is a failed check.

@@ -62,11 +62,7 @@ int RunStatus(const StatusArgs& args) {
   if (!have_manifest && !args.pubkeys.empty()) return Fail("status: -p needs -m MANIFEST");
   if (verified) {
     std::vector<PublicKey> keys;
-    for (const std::string& path : args.pubkeys) {
-      PublicKey key;
-      if (!LoadPublicKeyFile(path, &key, &err)) return Fail(err);
-      keys.push_back(key);
-    }
+    if (!LoadPublicKeyFiles(args.pubkeys, &keys, &err)) return Fail(err);
     const std::string sig = args.signature.empty() ? args.manifest + ".minisig" : args.signature;
     if (!VerifyManifestFile(args.manifest, sig, keys, &manifest, nullptr, &err)) {
       fprintf(stderr, "modseal: %s\n", err.c_str());

@@ -84,6 +84,17 @@ bool VerifyManifestFile(const std::string& manifest_path, const std::string& sig
   return true;
 }
 
+bool LoadPublicKeyFiles(const std::vector<std::string>& paths, std::vector<PublicKey>* out,
+                        std::string* err) {
+  out->clear();
+  for (const std::string& path : paths) {
+    PublicKey key;
+    if (!LoadPublicKeyFile(path, &key, err)) return false;
+    out->push_back(key);
+  }
+  return true;
+}
+
 bool LoadPublicKeyFile(const std::string& path, PublicKey* out, std::string* err) {
   std::string text;
   if (!ReadFileBounded(path, kKeyFileMaxBytes, &text, err)) return false;

@@ -31,5 +31,8 @@ bool VerifyManifestFile(const std::string& manifest_path, const std::string& sig
                         std::string* err, std::string* bytes_sha256 = nullptr);
 
 bool LoadPublicKeyFile(const std::string& path, PublicKey* out, std::string* err);
+// Every key, in order; false at the first that does not load.
+bool LoadPublicKeyFiles(const std::vector<std::string>& paths, std::vector<PublicKey>* out,
+                        std::string* err);
 
 }  // namespace modseal

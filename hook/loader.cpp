@@ -32,11 +32,7 @@ void LogFailure(KernelOps& ops, const HookConfig& config, const std::string& wha
 bool VerifyForBoot(const HookConfig& config, KernelOps& ops, Manifest* manifest,
                    std::string* err, SealFacts* seal) {
   std::vector<PublicKey> keys;
-  for (const std::string& path : config.pubkeys) {
-    PublicKey key;
-    if (!LoadPublicKeyFile(path, &key, err)) return false;
-    keys.push_back(key);
-  }
+  if (!LoadPublicKeyFiles(config.pubkeys, &keys, err)) return false;
   Signature sig;
   std::string sha256;
   if (!VerifyManifestFile(config.manifest, config.signature, keys, manifest, &sig, err, &sha256))
