@@ -59,6 +59,9 @@ std::string OutcomeEvent(const std::vector<std::string>& audit_failures);
 std::vector<std::string> AuditFailureList(const std::vector<std::string>& failures);
 // A shell started in the initramfs: after it nothing of the PCR means "sealed as built".
 std::string ShellEvent(std::string_view who);
+// Extended, where the TPM still takes it, after a measurement that failed: a PCR left short
+// of the seal's events must not be completed by hand later into the sealed value.
+constexpr char kMeasurementFailedEvent[] = "modseal:measurement-failed";
 
 // An event's text, cut to kEventMaxBytes with anything unprintable made '?', so the log
 // line is exactly what was measured.

@@ -159,7 +159,12 @@ class FakeKernelOps : public modseal::KernelOps {
     return true;
   }
   bool HasSysctl(const std::string& key) override { return sysctl.count(key) != 0; }
-  bool SaveState(const std::string& name, const std::string& value, std::string*) override {
+  std::set<std::string> unsaveable_state;  // /run/modseal full, for these names
+  bool SaveState(const std::string& name, const std::string& value, std::string* err) override {
+    if (unsaveable_state.count(name)) {
+      *err = "/run/modseal/" + name + ": No space left on device";
+      return false;
+    }
     state[name] = value;
     return true;
   }

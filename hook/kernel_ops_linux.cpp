@@ -335,6 +335,13 @@ void LinuxKernelOps::StopMachine(bool halt) {
 
 TpmStatus LinuxKernelOps::TpmTransmit(const std::string& command, std::string* response,
                                       std::string* err) {
+  // A TPM 1.2 answers TPM 2.0 commands with errors: for the seal it is no TPM at all.
+  std::string major;
+  if (ReadFileBounded("/sys/class/tpm/tpm0/tpm_version_major", 16, &major, err) &&
+      major == "1\n") {
+    *err = "a TPM 1.2, and the seal is measured into TPM 2.0 only";
+    return TpmStatus::kAbsent;
+  }
   // The resource manager first: it lets the hook share the TPM with anyone else.
   const char* path = "/dev/tpmrm0";
   int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -355,7 +362,7 @@ TpmStatus LinuxKernelOps::TpmTransmit(const std::string& command, std::string* r
   char buf[4096];
   ssize_t n = write(fd, command.data(), command.size());
   if (n == static_cast<ssize_t>(command.size())) n = read(fd, buf, sizeof buf);
-  else if (n >= 0) errno = EIO;
+  else if (n >= 0) errno = EIO, n = -1;  // a short write: nothing was read
   const int saved = errno;
   close(fd);
   if (n <= 0) {

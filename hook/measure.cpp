@@ -75,23 +75,31 @@ Measured MeasureEvents(const HookConfig& config, KernelOps& ops,
   return Measured::kYes;
 }
 
+namespace {
+
+void SpoilPcr(const HookConfig& config, KernelOps& ops) {
+  std::string err;
+  if (TpmExtend(ops, config.tpm_pcr, EventDigest(kMeasurementFailedEvent), &err) ==
+      TpmStatus::kOk)
+    ops.Log(std::string("tpm: extended ") + kMeasurementFailedEvent + " into " +
+            PcrName(config.tpm_pcr));
+  else
+    ops.Log(std::string("tpm: cannot extend ") + kMeasurementFailedEvent + ": " + err);
+}
+
+}  // namespace
+
 bool MeasureForStage(const HookConfig& config, KernelOps& ops,
                      const std::vector<std::string>& events, std::string* err) {
-  if (config.tpm == TpmMode::kRequired) {  // the configuration never pairs it with off
-    std::string why;
-    switch (MeasureEvents(config, ops, events, &why)) {
-      case Measured::kYes:
-        return true;
-      case Measured::kSkipped:
-        *err = "tpm=required, but there is no TPM to measure into";
-        return false;
-      case Measured::kFailed:
-        *err = "tpm: measurement failed: " + why;
-        return false;
-    }
-  }
   std::string why;
-  if (MeasureEvents(config, ops, events, &why) == Measured::kFailed)
+  const Measured m = MeasureEvents(config, ops, events, &why);
+  if (m == Measured::kFailed) SpoilPcr(config, ops);
+  if (config.tpm == TpmMode::kRequired) {  // the configuration never pairs it with off
+    if (m == Measured::kSkipped) *err = "tpm=required, but there is no TPM to measure into";
+    if (m == Measured::kFailed) *err = "tpm: measurement failed: " + why;
+    return m == Measured::kYes;
+  }
+  if (m == Measured::kFailed)
     ops.Log("tpm: measurement failed (tpm=auto, the boot goes on): " + why);
   return true;
 }

@@ -23,7 +23,8 @@ Measured MeasureEvents(const HookConfig& config, KernelOps& ops,
                        const std::vector<std::string>& events, std::string* err);
 
 // What a stage makes of MeasureEvents: true unless the measurement was required and did
-// not happen. Under tpm=auto a failure is logged and the boot goes on.
+// not happen. Under tpm=auto a failure is logged and the boot goes on. Either way a failed
+// measurement is followed by kMeasurementFailedEvent, where the TPM takes it.
 bool MeasureForStage(const HookConfig& config, KernelOps& ops,
                      const std::vector<std::string>& events, std::string* err);
 

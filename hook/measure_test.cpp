@@ -59,9 +59,15 @@ TEST_CASE("finish: the seal measured as a verifier predicts it", "[hook][measure
     CHECK(image.Log().events == with_shell);
   }
   SECTION("someone else extended the PCR: the next measurement says so") {
-    image.ops.pcrs[13] = ExtendPcr(image.ops.Pcr(13), EventDigest("forged"));
+    const Digest forged = ExtendPcr(image.ops.Pcr(13), EventDigest("forged"));
+    image.ops.pcrs[13] = forged;
     CHECK(RunMeasureShell(image.config, image.ops, "rd.break") == kStopBoot);
     CHECK(image.ops.Logged("which /run/modseal/measurements does not replay to"));
+    // A failed stage measurement leaves the PCR spoiled, never short of the seal's events
+    // for someone to complete by hand.
+    CHECK(RunFinishStage(image.config, image.ops) == kBootContinues);
+    CHECK(image.ops.Pcr(13) == ExtendPcr(forged, EventDigest(kMeasurementFailedEvent)));
+    CHECK(image.ops.Logged("tpm: extended modseal:measurement-failed into PCR 13"));
   }
 }
 
@@ -83,6 +89,16 @@ TEST_CASE("finish: another PCR, settings and audit failures change the value",
                                 Sha256Hex("module sctp is loaded but not in the manifest");
     CHECK(image.ops.Pcr(13) == ReplayEvents(Digest{}, image.Expected(outcome)));
     CHECK(image.ops.Pcr(13) != ReplayEvents(Digest{}, image.Expected()));
+  }
+  SECTION("a failure that could not be recorded still keeps the outcome from \"sealed\"") {
+    image.config.policy = Policy::kAudit;
+    image.ops.unsaveable_state.insert(kFailureRecord);
+    image.ops.loaded.push_back("sctp");
+    REQUIRE(RunFinishStage(image.config, image.ops) == kBootContinues);
+    const std::string outcome = "modseal:outcome audit-failures 1 sha256:" +
+                                Sha256Hex("module sctp is loaded but not in the manifest");
+    CHECK(image.ops.Pcr(13) == ReplayEvents(Digest{}, image.Expected(outcome)));
+    CHECK(image.ops.Logged("cannot record the failure for the measured outcome: "));
   }
   SECTION("under enforce a failed finish stops the boot unmeasured") {
     image.ops.loaded.push_back("sctp");

@@ -102,14 +102,20 @@ namespace {
 
 // The lock stage's work: verify, seal, audit. *failed says whether anything failed; *facts
 // gets what the measured seal binds (placeholders when the manifest did not verify).
-Seal SealAndAudit(const HookConfig& config, KernelOps& ops, bool* failed, SealFacts* facts) {
+Seal SealAndAudit(const HookConfig& config, KernelOps& ops, std::vector<std::string>* failures,
+                  SealFacts* facts) {
   Manifest manifest;
   std::string err;
-  *failed = false;
+  failures->clear();
+  // Kept here as well as in /run/modseal/failures: a record that could not be written
+  // must not make the outcome read "sealed".
+  auto fail = [&](const std::string& what) {
+    LogFailure(ops, config, what);
+    failures->push_back(what);
+  };
   const bool verified = VerifyForBoot(config, ops, &manifest, &err, facts);
   if (!verified) {
-    LogFailure(ops, config, err);
-    *failed = true;
+    fail(err);
     *facts = {"unverified", "none", ops.KernelRelease(), PolicyName(config.policy),
               LockPointName(config.lock), config.lock_kexec};
   }
@@ -117,25 +123,21 @@ Seal SealAndAudit(const HookConfig& config, KernelOps& ops, bool* failed, SealFa
   if (SealNow(config, ops) == Seal::kBroken) return Seal::kBroken;
   std::vector<LoadedModule> loaded;
   if (!ops.LoadedModules(&loaded, &err)) {
-    LogFailure(ops, config, "cannot audit loaded modules: " + err);
-    *failed = true;
+    fail("cannot audit loaded modules: " + err);
   }
   if (verified) {
     for (const std::string& name : UnlistedLoaded(manifest, ModuleNames(loaded))) {
-      LogFailure(ops, config, "module " + name + " is loaded but not in the manifest");
-      *failed = true;
+      fail("module " + name + " is loaded but not in the manifest");
     }
   }
   uint64_t tainted = 0, own = 0;
   if (!ReadTaint(ops, &tainted, &err)) {
-    LogFailure(ops, config, "cannot read kernel.tainted: " + err);
-    *failed = true;
+    fail("cannot read kernel.tainted: " + err);
   }
   std::string saved;
   if (ops.LoadState(kTaintByOwnInserts, &saved, &err) && !ParseTaint(saved, &own)) own = 0;
   for (const std::string& what : UnexplainedTaint(tainted & ~own, loaded)) {
-    LogFailure(ops, config, what);
-    *failed = true;
+    fail(what);
   }
   return Seal::kHeld;
 }
@@ -143,20 +145,23 @@ Seal SealAndAudit(const HookConfig& config, KernelOps& ops, bool* failed, SealFa
 }  // namespace
 
 int RunLockStage(const HookConfig& config, KernelOps& ops) {
-  bool failed = false;
+  std::vector<std::string> failures;
   SealFacts facts;
-  const Seal seal = SealAndAudit(config, ops, &failed, &facts);
-  return DecideStage(config, ops, failed, seal);
+  const Seal seal = SealAndAudit(config, ops, &failures, &facts);
+  return DecideStage(config, ops, !failures.empty(), seal);
 }
 
 int RunFinishStage(const HookConfig& config, KernelOps& ops) {
-  bool failed = false;
+  std::vector<std::string> failures;
   SealFacts facts;
-  const Seal seal = SealAndAudit(config, ops, &failed, &facts);
+  const Seal seal = SealAndAudit(config, ops, &failures, &facts);
+  bool failed = !failures.empty();
   // Measured only when the boot goes on sealed: a stopped boot has no outcome to prove.
   if (seal == Seal::kHeld && !(failed && config.policy == Policy::kEnforce)) {
     std::vector<std::string> events = SealEvents(facts);
-    events.push_back(OutcomeEvent(RecordedFailures(ops)));
+    std::vector<std::string> all = RecordedFailures(ops);
+    all.insert(all.end(), failures.begin(), failures.end());
+    events.push_back(OutcomeEvent(all));
     std::string err;
     if (!MeasureForStage(config, ops, events, &err)) {
       LogFailure(ops, config, err);

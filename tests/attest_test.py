@@ -99,6 +99,11 @@ with tempfile.TemporaryDirectory() as d:
 
     rc, out, _ = attest_log(events, "--pcr-value", expected)
     check(rc == 0 and out.splitlines()[-1] == "match", "the node's log matches")
+    # A log alone is a file root could write: never a plain "match".
+    rc, out, _ = attest_log(events)
+    check(rc == 0 and out.splitlines()[-1].startswith("log-match: "), "a log alone")
+    rc, out, _ = attest_log(events, "--json")
+    check(rc == 0 and json.loads(out)["result"] == "log-match", "a log alone, as JSON")
     outcome = "modseal:outcome audit-failures 1 sha256:" + hashlib.sha256(
         b"module sctp is loaded but not in the manifest").hexdigest()
     rc, out, _ = attest_log(events[:4] + [outcome])
