@@ -3,6 +3,7 @@
 #include <memory>
 #include <unistd.h>
 
+#include "blocked_autoloads.h"
 #include "boot_cmdline.h"
 #include "commands.h"
 #include "file_util.h"
@@ -27,6 +28,57 @@ bool DeniesLoading(const std::string& install_command) {
   std::string first = install_command.substr(0, install_command.find(' '));
   return first == "/bin/false" || first == "/bin/true" || first == "/usr/bin/false" ||
          first == "/usr/bin/true" || first == "false" || first == "true";
+}
+
+// What the sealed kernel refused to auto-load, as blocked-modprobe recorded it.
+struct BlockedView {
+  std::string modprobe;  // kernel.modprobe now
+  bool recorded = false;
+  std::string why;  // when not recorded
+  BlockedAutoloads record;
+};
+
+BlockedView ReadBlocked(const StatusArgs& args) {
+  BlockedView view;
+  view.modprobe = ReadFlag(args.proc + "/sys/kernel/modprobe");
+  const std::string path =
+      (args.root == "/" ? std::string() : args.root) + kBlockedAutoloadsPath;
+  std::string text, err;
+  if (!ReadFileBounded(path, 1 << 16, &text, &err)) {
+    view.why = view.modprobe == kBlockedModprobePath ? "none since boot"
+                                                     : "not recorded (kernel.modprobe is \"" +
+                                                           view.modprobe + "\")";
+    return view;
+  }
+  view.recorded = ParseBlockedAutoloads(text, path, &view.record, &view.why);
+  return view;
+}
+
+std::string BlockedJson(const BlockedView& v) {
+  std::string requests;
+  for (const BlockedRequest& r : v.record.requests)
+    requests += std::string(requests.empty() ? "" : ",") + "{\"name\":" + JsonString(r.name) +
+                ",\"module\":" + JsonString(r.module) + ",\"count\":" +
+                std::to_string(r.count) + ",\"first\":" + std::to_string(r.first) +
+                ",\"last\":" + std::to_string(r.last) +
+                ",\"last_requester\":" + JsonString(r.requester) + "}";
+  return "{\"kernel_modprobe\":" + JsonString(v.modprobe) +
+         ",\"recorded\":" + (v.recorded ? "true" : "false") +
+         ",\"total\":" + std::to_string(v.record.total) + ",\"requests\":[" + requests + "]}";
+}
+
+void PrintBlocked(const BlockedView& v) {
+  if (!v.recorded) {
+    printf("blocked auto-loads        %s\n", v.why.c_str());
+    return;
+  }
+  printf("blocked auto-loads        %llu (%zu names; kernel.modprobe %s)\n",
+         static_cast<unsigned long long>(v.record.total), v.record.requests.size(),
+         v.modprobe.c_str());
+  for (const BlockedRequest& r : v.record.requests)
+    printf("blocked %-30s %llu times%s%s, last by %s\n", r.name.c_str(),
+           static_cast<unsigned long long>(r.count), r.module.empty() ? "" : ", module ",
+           r.module.c_str(), r.requester.empty() ? "an unknown task" : r.requester.c_str());
 }
 
 struct CisState {
@@ -120,6 +172,7 @@ int RunStatus(const StatusArgs& args) {
     }
   }
 
+  const BlockedView blocked = ReadBlocked(args);
   const bool sealed = problems.empty();
   if (args.json) {
     std::string cis_json;
@@ -130,14 +183,14 @@ int RunStatus(const StatusArgs& args) {
     printf("{\"sealed\":%s,\"modules_disabled\":%s,\"kexec_load_disabled\":%s,"
            "\"kernel\":%s,\"manifest\":%s,\"manifest_verified\":%s,\"manifest_kernel\":%s,"
            "\"loaded\":%zu,\"unlisted_loaded\":%s,\"listed_not_loaded\":%s,"
-           "\"risky_cmdline\":%s,\"cis\":{%s},\"problems\":%s}\n",
+           "\"risky_cmdline\":%s,\"cis\":{%s},\"blocked_autoloads\":%s,\"problems\":%s}\n",
            sealed ? "true" : "false", JsonString(disabled).c_str(),
            JsonString(kexec_state).c_str(), JsonString(release).c_str(),
            have_manifest ? JsonString(args.manifest).c_str() : "null",
            verified ? "true" : "false",
            have_manifest ? JsonString(manifest.kernel).c_str() : "null", loaded.size(),
            JsonStringArray(unlisted).c_str(), JsonStringArray(not_loaded).c_str(),
-           JsonStringArray(risky_words).c_str(), cis_json.c_str(),
+           JsonStringArray(risky_words).c_str(), cis_json.c_str(), BlockedJson(blocked).c_str(),
            JsonStringArray(problems).c_str());
     return sealed ? kExitOk : kExitCheckFailed;
   }
@@ -160,6 +213,7 @@ int RunStatus(const StatusArgs& args) {
   if (!have_cmdline) printf("boot command line         unknown (%s)\n", cmdline_err.c_str());
   for (const RiskyWord& r : risky) printf("boot command line         %s: %s\n", r.word.c_str(), r.why.c_str());
   for (const CisState& c : cis) printf("CIS %-21s %s\n", c.name.c_str(), c.state.c_str());
+  PrintBlocked(blocked);
   if (sealed) {
     printf("SEALED\n");
     return kExitOk;

@@ -31,6 +31,10 @@ constexpr Named<Decompress> kDecompressors[] = {{Decompress::kKernel, "kernel"},
 constexpr Named<TpmMode> kTpmModes[] = {{TpmMode::kAuto, "auto"},
                                         {TpmMode::kRequired, "required"}};
 
+constexpr Named<BlockedAutoload> kBlockedAutoloads[] = {{BlockedAutoload::kLog, "log"},
+                                                        {BlockedAutoload::kModprobe, "modprobe"},
+                                                        {BlockedAutoload::kOff, "off"}};
+
 // 8-15 only (measurement.h says why), or off.
 bool ParseTpmPcr(std::string_view v, int* out) {
   if (v == "off") {
@@ -77,6 +81,7 @@ const char* PolicyName(Policy p) { return NameOf(kPolicies, p); }
 const char* LockPointName(LockPoint l) { return NameOf(kLockPoints, l); }
 const char* DecompressName(Decompress d) { return NameOf(kDecompressors, d); }
 const char* TpmModeName(TpmMode t) { return NameOf(kTpmModes, t); }
+const char* BlockedAutoloadName(BlockedAutoload b) { return NameOf(kBlockedAutoloads, b); }
 
 bool ParseHookConfig(std::string_view text, const std::string& filename, HookConfig* out,
                      std::string* err) {
@@ -120,6 +125,8 @@ bool ParseHookConfig(std::string_view text, const std::string& filename, HookCon
       ok = ValueOf(kDecompressors, value, &config.decompress);
     } else if (key == "tpm") {
       ok = ValueOf(kTpmModes, value, &config.tpm);
+    } else if (key == "blocked_autoload") {
+      ok = ValueOf(kBlockedAutoloads, value, &config.blocked_autoload);
     } else if (key == "tpm_pcr") {
       ok = ParseTpmPcr(value, &config.tpm_pcr);
     } else if (key == "on_failure") {

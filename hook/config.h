@@ -29,6 +29,10 @@ enum class Decompress { kKernel, kHook };
 // without a TPM, or whose measurement fails, is a failure like any other.
 enum class TpmMode { kAuto, kRequired };
 constexpr int kTpmPcrOff = -1;
+// Who gets the kernel's auto-load requests once sealed: log (blocked-modprobe records and
+// logs each, rate-limited), modprobe (kernel.modprobe as it was: each fails silently), off
+// (kernel.modprobe emptied: the kernel asks no one).
+enum class BlockedAutoload { kLog, kModprobe, kOff };
 
 struct HookConfig {
   std::string manifest = "/etc/modseal/modules.manifest";
@@ -47,6 +51,7 @@ struct HookConfig {
   Decompress decompress = Decompress::kKernel;
   TpmMode tpm = TpmMode::kAuto;
   int tpm_pcr = kDefaultMeasurementPcr;  // or kTpmPcrOff: no measurement at all
+  BlockedAutoload blocked_autoload = BlockedAutoload::kLog;
   // NAME.PARAM=VALUE words of the kernel command line: libkmod applies them to the
   // hook's inserts, as modprobe does, and the load stage logs each one for a listed module.
   std::vector<std::string> cmdline_module_params;
@@ -72,5 +77,6 @@ const char* PolicyName(Policy p);
 const char* LockPointName(LockPoint l);
 const char* DecompressName(Decompress d);
 const char* TpmModeName(TpmMode t);
+const char* BlockedAutoloadName(BlockedAutoload b);
 
 }  // namespace modseal

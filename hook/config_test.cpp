@@ -58,6 +58,8 @@ TEST_CASE("hook config: errors name file, line and problem", "[hook][config]") {
   CHECK(ParseError("pubkey=/a\nfoo=bar\n") == "hook.conf:2: unknown key \"foo\"");
   CHECK(ParseError("pubkey=/a\ndecompress=user\n") ==
         "hook.conf:2: invalid value \"user\" for decompress");
+  CHECK(ParseError("pubkey=/a\nblocked_autoload=yes\n") ==
+        "hook.conf:2: invalid value \"yes\" for blocked_autoload");
   CHECK(ParseError("pubkey=/a\nload_threads=65\n") ==
         "hook.conf:2: invalid value \"65\" for load_threads");
   CHECK(ParseError("pubkey=/a\nload_threads=-1\n") ==
@@ -81,6 +83,10 @@ TEST_CASE("hook config: the measured seal's TPM and PCR", "[hook][config]") {
   HookConfig c = Parse("pubkey=/a\n");
   CHECK(c.tpm == TpmMode::kAuto);  // no TPM is a logged skip
   CHECK(c.tpm_pcr == 13);
+  CHECK(c.blocked_autoload == BlockedAutoload::kLog);
+  CHECK(Parse("pubkey=/a\nblocked_autoload=off\n").blocked_autoload == BlockedAutoload::kOff);
+  CHECK(Parse("pubkey=/a\nblocked_autoload=modprobe\n").blocked_autoload ==
+        BlockedAutoload::kModprobe);
   CHECK(Parse("pubkey=/a\ntpm=required\n").tpm == TpmMode::kRequired);
   CHECK(Parse("pubkey=/a\ntpm_pcr=8\n").tpm_pcr == 8);
   CHECK(Parse("pubkey=/a\ntpm_pcr=15\n").tpm_pcr == 15);

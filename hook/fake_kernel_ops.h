@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "blocked_autoloads.h"
 #include "kernel_ops.h"
 #include "manifest.h"
 #include "measurement.h"
@@ -159,6 +160,19 @@ class FakeKernelOps : public modseal::KernelOps {
     return true;
   }
   bool HasSysctl(const std::string& key) override { return sysctl.count(key) != 0; }
+  std::map<std::string, std::string> runtime_files;  // /run, outside /run/modseal
+  bool runtime_unwritable = false;
+  std::set<std::string> executables = {modseal::kBlockedModprobePath};
+  bool WriteRuntimeFile(const std::string& path, const std::string& content,
+                        std::string* err) override {
+    if (runtime_unwritable) {
+      *err = path + ": No space left on device";
+      return false;
+    }
+    runtime_files[path] = content;
+    return true;
+  }
+  bool IsExecutable(const std::string& path) override { return executables.count(path) > 0; }
   std::set<std::string> unsaveable_state;  // /run/modseal full, for these names
   bool SaveState(const std::string& name, const std::string& value, std::string* err) override {
     if (unsaveable_state.count(name)) {

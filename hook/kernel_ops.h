@@ -55,6 +55,11 @@ class KernelOps {
   virtual bool SaveState(const std::string& name, const std::string& value,
                          std::string* err) = 0;
   virtual bool LoadState(const std::string& name, std::string* value, std::string* err) = 0;
+  // A file under /run for others to read (the sealed boot's sysctl.d), its directory
+  // created; written to a temporary file and renamed into place.
+  virtual bool WriteRuntimeFile(const std::string& path, const std::string& content,
+                                std::string* err) = 0;
+  virtual bool IsExecutable(const std::string& path) = 0;
   // key is a path below /proc/sys, e.g. "kernel/modules_disabled".
   virtual bool WriteSysctl(const std::string& key, const std::string& value,
                            std::string* err) = 0;

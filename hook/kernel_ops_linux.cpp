@@ -298,6 +298,20 @@ bool LinuxKernelOps::SaveState(const std::string& name, const std::string& value
   return WriteFileAtomic("/run/modseal/" + name, value, 0600, Overwrite::kReplace, err);
 }
 
+bool LinuxKernelOps::WriteRuntimeFile(const std::string& path, const std::string& content,
+                                      std::string* err) {
+  const std::string dir = path.substr(0, path.rfind('/'));
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    *err = dir + ": " + strerror(errno);
+    return false;
+  }
+  return WriteFileAtomic(path, content, 0644, Overwrite::kReplace, err);
+}
+
+bool LinuxKernelOps::IsExecutable(const std::string& path) {
+  return access(path.c_str(), X_OK) == 0;
+}
+
 bool LinuxKernelOps::LoadState(const std::string& name, std::string* value, std::string* err) {
   // The hook's own files, in a directory only root reaches: the event log is the largest.
   return ReadFileBounded("/run/modseal/" + name, 1 << 20, value, err);

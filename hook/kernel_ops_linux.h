@@ -26,6 +26,9 @@ class LinuxKernelOps : public KernelOps {
   bool FindModuleFiles(std::vector<ModuleFile>* files, std::string* err) override;
   bool ResolvePath(const std::string& path, std::string* resolved, std::string* err) override;
   bool RemoveFile(const std::string& path, std::string* err) override;
+  bool WriteRuntimeFile(const std::string& path, const std::string& content,
+                        std::string* err) override;
+  bool IsExecutable(const std::string& path) override;
   bool SaveState(const std::string& name, const std::string& value, std::string* err) override;
   bool LoadState(const std::string& name, std::string* value, std::string* err) override;
   bool WriteSysctl(const std::string& key, const std::string& value, std::string* err) override;

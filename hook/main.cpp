@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <string>
 
+#include "blocked_modprobe.h"
 #include "config.h"
 #include "file_util.h"
 #include "kernel_ops_linux.h"
@@ -22,6 +23,8 @@ const char kUsage[] =
     "  measure-shell  measure a shell about to start (after the fail-safe sealed)\n"
     "  check-config  parse the configuration only (used when the image is built)\n"
     "defaults: --config /etc/modseal/hook.conf --cmdline /proc/cmdline\n"
+    "started as blocked-modprobe (kernel.modprobe once sealed): records and logs the\n"
+    "  auto-load request, loads nothing, exits 1\n"
     "exit: 0 boot continues; 1 boot must stop; 2 usage error\n";
 
 int CheckConfig(const std::string& config_path) {
@@ -56,6 +59,10 @@ int MeasureShell(const std::string& config_path, const std::string& who,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // kernel.modprobe after the lock: started by the kernel as blocked-modprobe -q -- NAME.
+  const std::string invoked = argc > 0 ? argv[0] : "";
+  if (invoked.substr(invoked.rfind('/') + 1) == modseal::kBlockedModprobeName)
+    return modseal::RunBlockedModprobe(argc, argv);
   std::string config_path = "/etc/modseal/hook.conf";
   std::string cmdline_path = "/proc/cmdline";
   std::string stage, who;

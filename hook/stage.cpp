@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "blocked_autoloads.h"
 #include "fail_closed.h"
 #include "file_util.h"
 #include "loader.h"
@@ -10,6 +11,41 @@
 #include "taint.h"
 
 namespace modseal {
+namespace {
+
+// Only once the lock read back 1, so the line exists on sealed boots alone: scanners that
+// want the setting in a sysctl file (OpenSCAP's sysctl_kernel_modules_disabled) find it,
+// and systemd-sysctl applying it on the real root changes nothing.
+void WriteSealedSysctl(const HookConfig& config, KernelOps& ops, bool kexec_absent) {
+  std::string text =
+      "# Written by modseal-hook: this boot is sealed (kernel.modules_disabled read back 1).\n"
+      "kernel.modules_disabled = 1\n";
+  if (config.lock_kexec && !kexec_absent) text += "kernel.kexec_load_disabled = 1\n";
+  std::string err;
+  if (!ops.WriteRuntimeFile(kSealedSysctlPath, text, &err))
+    ops.Log("cannot write " + std::string(kSealedSysctlPath) + ": " + err +
+            " (the seal holds; scanners reading sysctl.d will not see it)");
+}
+
+// Every request_module after the lock fails; where it goes decides whether anyone hears.
+void RouteBlockedAutoloads(const HookConfig& config, KernelOps& ops) {
+  if (config.blocked_autoload == BlockedAutoload::kModprobe) return;
+  std::string helper;
+  if (config.blocked_autoload == BlockedAutoload::kLog) {
+    if (!ops.IsExecutable(kBlockedModprobePath)) {
+      ops.Log(std::string("no ") + kBlockedModprobePath +
+              ": blocked auto-loads go unrecorded to kernel.modprobe as it is");
+      return;
+    }
+    helper = kBlockedModprobePath;
+  }
+  std::string err;
+  if (!ops.WriteSysctl("kernel/modprobe", helper, &err))
+    ops.Log("cannot point kernel.modprobe at \"" + helper + "\": " + err +
+            " (the seal holds; blocked auto-loads go unrecorded)");
+}
+
+}  // namespace
 
 Seal SealNow(const HookConfig& config, KernelOps& ops) {
   std::string err;
@@ -23,6 +59,8 @@ Seal SealNow(const HookConfig& config, KernelOps& ops) {
           (!config.lock_kexec ? ""
            : kexec_absent     ? " (this kernel has no kexec_load to disable)"
                               : ", kernel.kexec_load_disabled=1"));
+  WriteSealedSysctl(config, ops, kexec_absent);
+  RouteBlockedAutoloads(config, ops);
   return Seal::kHeld;
 }
 

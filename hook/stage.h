@@ -18,6 +18,8 @@
 
 namespace modseal {
 
+constexpr char kSealedSysctlPath[] = "/run/sysctl.d/50-modseal.conf";
+
 enum HookResult { kBootContinues = 0, kStopBoot = 1 };
 
 // Where the seal stands when a stage decides.

@@ -72,6 +72,50 @@ TEST_CASE("every stage ends by one rule: failed, policy, seal", "[hook][stage]")
   }
 }
 
+TEST_CASE("a held seal leaves a sysctl.d line and routes auto-loads to blocked-modprobe",
+          "[hook][stage][blocked]") {
+  FakeKernelOps ops;
+  HookConfig config;
+  SECTION("sealed: both settings in /run/sysctl.d, kernel.modprobe at the helper") {
+    REQUIRE(SealNow(config, ops) == Seal::kHeld);
+    CHECK(ops.runtime_files[kSealedSysctlPath].find("\nkernel.modules_disabled = 1\n"
+                                                    "kernel.kexec_load_disabled = 1\n") !=
+          std::string::npos);
+    CHECK(ops.sysctl["kernel/modprobe"] == kBlockedModprobePath);
+  }
+  SECTION("a kernel without kexec, or lock_kexec=no: no kexec line") {
+    if (GENERATE(0, 1))
+      ops.sysctl.erase("kernel/kexec_load_disabled");
+    else
+      config.lock_kexec = false;
+    REQUIRE(SealNow(config, ops) == Seal::kHeld);
+    CHECK(ops.runtime_files[kSealedSysctlPath].find("kexec") == std::string::npos);
+  }
+  SECTION("a lock that does not hold writes no sysctl line and leaves kernel.modprobe") {
+    ops.unwritable_sysctls.insert("kernel/modules_disabled");
+    CHECK(SealNow(config, ops) == Seal::kBroken);
+    CHECK(ops.runtime_files.empty());
+    CHECK(ops.sysctl["kernel/modprobe"] == "/sbin/modprobe");
+  }
+  SECTION("blocked_autoload=modprobe keeps it, off empties it") {
+    config.blocked_autoload = BlockedAutoload::kModprobe;
+    REQUIRE(SealNow(config, ops) == Seal::kHeld);
+    CHECK(ops.sysctl["kernel/modprobe"] == "/sbin/modprobe");
+    config.blocked_autoload = BlockedAutoload::kOff;
+    REQUIRE(SealNow(config, ops) == Seal::kHeld);
+    CHECK(ops.sysctl["kernel/modprobe"].empty());
+  }
+  SECTION("no helper in the image, or /run full: logged, the seal still holds") {
+    ops.executables.clear();
+    ops.runtime_unwritable = true;
+    CHECK(SealNow(config, ops) == Seal::kHeld);
+    CHECK(ops.sysctl["kernel/modprobe"] == "/sbin/modprobe");
+    CHECK(ops.Logged("no /usr/lib/modseal/blocked-modprobe: blocked auto-loads go unrecorded"));
+    CHECK(ops.Logged("cannot write /run/sysctl.d/50-modseal.conf: /run/sysctl.d/50-modseal.conf: "
+                     "No space left on device (the seal holds"));
+  }
+}
+
 TEST_CASE("a stopped boot ends as on_failure says", "[hook][stage]") {
   FakeKernelOps ops;
   CHECK(StopBoot(OnFailure::kPowerOff, ops) == kStopBoot);

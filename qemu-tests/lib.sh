@@ -30,6 +30,8 @@ QT_KEY=${QT_KEY:-$QT_WORK/keys/test}
 QT_LOGS=$QT_WORK/logs
 MODSEAL=${MODSEAL:-$MODSEAL_BUILD/builder/modseal}
 MODSEAL_HOOK=${MODSEAL_HOOK:-$MODSEAL_BUILD/hook/modseal-hook}
+# A test program, never installed: from the build tree in both modes.
+QT_AUTOLOAD_PROBE=${QT_AUTOLOAD_PROBE:-$MODSEAL_BUILD/qemu-tests/autoload-probe}
 QT_BOOT_TIMEOUT=${QT_BOOT_TIMEOUT:-240}
 mkdir -p "$QT_WORK" "$QT_LOGS"
 
@@ -103,7 +105,7 @@ qt_install_binary() {
 qt_make_root_disk() {
   local img=${1:-$QT_WORK/root.img} add=${2:-}
   local stamp
-  stamp="$({ cat "$QT_SRC/guest-init" "$MODSEAL"; [ -z "$add" ] || declare -f "$add"; } | sha256sum)"
+  stamp="$({ cat "$QT_SRC/guest-init" "$MODSEAL" "$MODSEAL_HOOK" "$QT_AUTOLOAD_PROBE"; [ -z "$add" ] || declare -f "$add"; } | sha256sum)"
   if [ -e "$img" ] && [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
   local dir=$img.tree
   rm -rf "$dir"
@@ -117,6 +119,11 @@ qt_make_root_disk() {
   qt_install_binary "$dir" "$(command -v kmod)" /sbin/kmod
   for applet in modprobe insmod lsmod rmmod modinfo; do ln -s kmod "$dir/sbin/$applet"; done
   qt_install_binary "$dir" "$MODSEAL" /usr/bin/modseal
+  # As the package installs it: kernel.modprobe on the sealed real root.
+  qt_install_binary "$dir" "$MODSEAL_HOOK" /usr/sbin/modseal-hook
+  mkdir -p "$dir/usr/lib/modseal"
+  ln -s ../../sbin/modseal-hook "$dir/usr/lib/modseal/blocked-modprobe"
+  install -m 0755 "$QT_AUTOLOAD_PROBE" "$dir/usr/bin/autoload-probe"
   # tpm2-tools is one binary that dispatches on its name; the TCTI it dlopens is no ldd
   # dependency.
   qt_install_binary "$dir" "$(readlink -f "$(command -v tpm2_pcrread)")" /usr/bin/tpm2_pcrread
@@ -465,8 +472,11 @@ qt_expect_sealed_root() {
   qt_expect_before "modseal: locked: " "MODSEAL-TEST real-root-init=running"
   qt_expect_marker modules_disabled 1
   qt_expect_marker kexec_load_disabled 1
-  # The load stage empties kernel.modprobe while files are unchecked; it must be back.
-  qt_expect_marker modprobe_path /sbin/modprobe
+  # The load stage empties kernel.modprobe while files are unchecked; the lock points it
+  # at the helper that logs what it refuses, on the real root too.
+  qt_expect_marker modprobe_path /usr/lib/modseal/blocked-modprobe
+  qt_expect_marker modprobe_helper present
+  qt_expect_marker sealed-sysctl "kernel.modules_disabled = 1,kernel.kexec_load_disabled = 1"
   # Listed modules for hardware this guest lacks (crc32c_intel without SSE4.2) are skips.
   local skipped
   skipped=$(sed -n 's/.*modseal: skipped \([^:]*\): .*/\1/p' "$QT_LOG" | sort -u)

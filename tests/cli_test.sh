@@ -240,6 +240,26 @@ expect 1 "CIS-listed module sctp is loaded" -- "$modseal" status -m node.manifes
 "$modseal" status -m node.manifest --proc proc --root . --json >status.json
 check 'python3 -c "import json,sys; d=json.load(open(\"status.json\")); sys.exit(0 if d[\"sealed\"] is False and d[\"unlisted_loaded\"]==[\"sctp\"] else 1)"' \
   "status --json does not report sctp as unlisted"
+# What blocked-modprobe recorded, as status shows it (the hook writes this format).
+echo /usr/lib/modseal/blocked-modprobe >proc/sys/kernel/modprobe
+expect 1 "blocked auto-loads        none since boot" -- "$modseal" status -m node.manifest --proc proc --root .
+mkdir -p run/modseal
+printf '%s\n' "modseal-blocked-autoloads 1" "window 1796291395 10" "suppressed 7" "total 17" \
+  "request net-pf-2-proto-132-type-1 sctp nobody-app[812] 16 1796291395 1796291399" \
+  "request fs-cramfs cramfs - 1 1796291400 1796291400" >run/modseal/blocked-autoloads
+expect 1 "blocked auto-loads        17 (2 names; kernel.modprobe /usr/lib/modseal/blocked-modprobe)" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+expect 1 "blocked net-pf-2-proto-132-type-1      16 times, module sctp, last by nobody-app[812]" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+"$modseal" status -m node.manifest --proc proc --root . --json >status.json
+check 'python3 -c "import json,sys; b=json.load(open(\"status.json\"))[\"blocked_autoloads\"]; sys.exit(0 if b[\"total\"]==17 and b[\"requests\"][1]==dict(name=\"fs-cramfs\",module=\"cramfs\",count=1,first=1796291400,last=1796291400,last_requester=\"\") else 1)"' \
+  "status --json does not carry the blocked auto-loads"
+echo "request broken" >>run/modseal/blocked-autoloads
+expect 1 "blocked auto-loads        ./run/modseal/blocked-autoloads:7: malformed line" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+rm -r run proc/sys/kernel/modprobe
+expect 1 "blocked auto-loads        not recorded (kernel.modprobe is \"unknown\")" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
 rm etc/modprobe.d/modseal.conf
 cp "$fixtures/k8s-node.proc-modules" proc/modules
 expect 0 "CIS dccp                  allowed" -- "$modseal" status -m node.manifest --proc proc --root .

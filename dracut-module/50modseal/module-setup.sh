@@ -17,6 +17,8 @@
 #   modseal_decompress=kernel|hook                   default: kernel (where it can)
 #   modseal_tpm=auto|required                        default: auto (no TPM: a logged skip)
 #   modseal_tpm_pcr=8..15|off                        default: 13
+#   modseal_blocked_autoload=log|modprobe|off        default: log (after the lock, each
+#                                                    refused auto-load is logged, rate-limited)
 #   modseal_hook_binary / modseal_builder_binary     default: found in PATH
 
 # called by dracut
@@ -168,6 +170,8 @@ install() {
     local _conf="$initdir/etc/modseal/hook.conf" _i=0 _key _unit
     modseal_inst "${modseal_hook_binary:-$(command -v modseal-hook)}" /usr/sbin/modseal-hook
     modseal_inst "$moddir/modseal-failsafe.sh" /usr/lib/modseal/failsafe
+    # kernel.modprobe once sealed; the real root has the same link from the package.
+    ln_r /usr/sbin/modseal-hook /usr/lib/modseal/blocked-modprobe
     modseal_inst "$modseal_manifest" /etc/modseal/modules.manifest
     modseal_inst "${modseal_signature:-$modseal_manifest.minisig}" /etc/modseal/modules.manifest.minisig
     mkdir -p "$initdir/etc/modseal"
@@ -189,6 +193,7 @@ install() {
         echo "decompress=${modseal_decompress:-kernel}"
         echo "tpm=${modseal_tpm:-auto}"
         echo "tpm_pcr=${modseal_tpm_pcr:-13}"
+        echo "blocked_autoload=${modseal_blocked_autoload:-log}"
     } > "$_conf"
     # The hook checks these itself; a typo must stop the image build, not the boot.
     "${modseal_hook_binary:-modseal-hook}" --config "$_conf" check-config \
@@ -208,7 +213,7 @@ install() {
         # /proc/modules only then.
         inst_hook pre-pivot 99 "$moddir/modseal-finish.sh"
     fi
-    for _unit in usr/sbin/modseal-hook usr/lib/modseal/failsafe; do
+    for _unit in usr/sbin/modseal-hook usr/lib/modseal/failsafe usr/lib/modseal/blocked-modprobe; do
         [[ -x $initdir/$_unit ]] || modseal_die "$_unit is missing from the image or not executable"
     done
     [[ -f $initdir/etc/modseal/hook.conf ]] || modseal_die "etc/modseal/hook.conf is missing from the image"
