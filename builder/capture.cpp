@@ -1,5 +1,7 @@
 #include "capture.h"
 
+#include "benchmarks.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -252,17 +254,14 @@ bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
   return true;
 }
 
-const std::vector<std::string>& CisDeniedModules() {
-  static const std::vector<std::string> kCis = {"sctp",    "dccp",     "rds",     "tipc",
-                                                "cramfs",  "freevxfs", "jffs2",   "hfs",
-                                                "hfsplus", "udf",      "usb_storage"};
-  return kCis;
-}
-
 std::string RiskOfLoaded(const std::string& name, const std::string& taint) {
-  const std::vector<std::string>& cis = CisDeniedModules();
-  if (std::find(cis.begin(), cis.end(), name) != cis.end())
-    return "is on the CIS deny list (auto-loaded by an unprivileged socket() or mount)";
+  // overlay and squashfs are on the CIS list too, but a node that loaded one needs it: the
+  // manifest keeps it and blacklist and status report it as an exception.
+  const BenchmarkModule* b = FindBenchmarkModule(name);
+  if (b && b->exception_use.empty())
+    return b->cis.empty()
+               ? "is on Lynis's deny list (a FireWire controller reaches memory by DMA)"
+               : "is on the CIS deny list (auto-loaded by an unprivileged socket() or mount)";
   std::string why;
   for (char c : taint) {
     const char* what = c == 'O' ? "out-of-tree" : c == 'E' ? "unsigned" : c == 'F' ? "force-loaded"

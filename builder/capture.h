@@ -34,9 +34,6 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
 bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
                  CaptureReport* report, std::string* err);
 
-// The CIS benchmark's list of modules no server should load.
-const std::vector<std::string>& CisDeniedModules();
-
 // Why a loaded module should not be sealed in without being asked for by name: it is on
 // the CIS deny list (an unprivileged socket() or mount auto-loads these), or the kernel
 // marked it out-of-tree (O), unsigned (E) or force-loaded (F). Empty if neither.

@@ -3,6 +3,7 @@
 #include <memory>
 #include <unistd.h>
 
+#include "benchmarks.h"
 #include "blocked_autoloads.h"
 #include "boot_cmdline.h"
 #include "commands.h"
@@ -82,9 +83,59 @@ void PrintBlocked(const BlockedView& v) {
 }
 
 struct CisState {
-  std::string name;
-  std::string state;  // denied, blacklisted-only, allowed, loaded
+  const BenchmarkModule* module;
+  std::string state;  // denied, blacklisted-only, allowed, loaded, exception
+  std::string install;  // its modprobe.d install command, "" if none
+  bool blacklisted = false;
 };
+
+// One benchmark item and whether this host passes it, as that benchmark's own check reads
+// the host (the lines each accepts are in benchmarks.h).
+std::string ItemJson(const std::string& benchmark, const std::string& id, bool pass) {
+  return "{\"benchmark\":" + JsonString(benchmark) + ",\"id\":" + JsonString(id) +
+         ",\"pass\":" + (pass ? "true" : "false") + "}";
+}
+
+std::string SsgRule(const std::string& rule) {
+  return "xccdf_org.ssgproject.content_rule_" + rule;
+}
+
+// Evidence for a compliance pipeline: each finding with the items it satisfies (or not).
+std::string EvidenceJson(const std::vector<CisState>& cis, const std::string& disabled,
+                         const std::string& kexec) {
+  std::string out;
+  auto entry = [&](const std::string& subject, const std::string& state,
+                   const std::string& items) {
+    out += std::string(out.empty() ? "" : ",") + "{\"subject\":" + JsonString(subject) +
+           ",\"state\":" + JsonString(state) + ",\"items\":[" + items + "]}";
+  };
+  for (const BenchmarkSysctl& s : BenchmarkSysctls()) {
+    const std::string value = s.key == "kernel.modules_disabled" ? disabled : kexec;
+    const bool pass = value == "1";
+    std::string items;
+    if (!s.lynis.empty()) items += ItemJson("Lynis", s.lynis, pass) + ",";
+    items += ItemJson("SSG", SsgRule(s.ssg), pass);
+    entry(s.key, value, items);
+  }
+  for (const CisState& c : cis) {
+    const bool denied = c.state == "denied";
+    const std::string first = c.install.substr(0, c.install.find(' '));
+    std::string items;
+    if (!c.module->cis.empty())
+      items += ItemJson("CIS Debian Linux 12 v1.1.0", c.module->cis, denied) + ",";
+    if (!c.module->lynis.empty()) {
+      // NETW-3200 takes "install X /bin/true" alone; USB-1000 and STRG-1846 a blacklist too.
+      const bool lynis = c.module->lynis == "NETW-3200"
+                             ? denied && first == "/bin/true"
+                             : c.state != "loaded" && (denied || c.blacklisted);
+      items += ItemJson("Lynis", c.module->lynis, lynis) + ",";
+    }
+    if (!c.module->ssg.empty()) items += ItemJson("SSG", SsgRule(c.module->ssg), denied) + ",";
+    if (!items.empty()) items.pop_back();
+    entry(c.module->name, c.state, items);
+  }
+  return "[" + out + "]";
+}
 
 }  // namespace
 
@@ -157,18 +208,24 @@ int RunStatus(const StatusArgs& args) {
     std::set<std::string> blacklisted = kmod->Blacklisted();
     std::map<std::string, std::string> installs = kmod->InstallCommands();
     std::set<std::string> loaded_set(loaded.begin(), loaded.end());
-    for (const std::string& name : CisDeniedModules()) {
-      auto it = installs.find(name);
-      std::string state = "allowed";
-      if (loaded_set.count(name)) {
-        state = "loaded";
-        problems.push_back("CIS-listed module " + name + " is loaded");
-      } else if (it != installs.end() && DeniesLoading(it->second)) {
-        state = "denied";
-      } else if (blacklisted.count(name)) {
-        state = "blacklisted-only";
+    for (const BenchmarkModule& m : BenchmarkModules()) {
+      auto it = installs.find(m.name);
+      CisState c{&m, "allowed", it == installs.end() ? "" : it->second,
+                 blacklisted.count(m.name) > 0};
+      if (loaded_set.count(m.name)) {
+        // Loaded on purpose: the signed manifest lists it, or nodes commonly need it.
+        if ((have_manifest && manifest.Find(m.name)) || !m.exception_use.empty()) {
+          c.state = "exception";
+        } else {
+          c.state = "loaded";
+          problems.push_back("benchmark-listed module " + m.name + " is loaded");
+        }
+      } else if (!c.install.empty() && DeniesLoading(c.install)) {
+        c.state = "denied";
+      } else if (c.blacklisted) {
+        c.state = "blacklisted-only";
       }
-      cis.push_back({name, state});
+      cis.push_back(c);
     }
   }
 
@@ -177,20 +234,23 @@ int RunStatus(const StatusArgs& args) {
   if (args.json) {
     std::string cis_json;
     for (const CisState& c : cis)
-      cis_json += (cis_json.empty() ? "" : ",") + JsonString(c.name) + ":" + JsonString(c.state);
+      cis_json += (cis_json.empty() ? "" : ",") + JsonString(c.module->name) + ":" +
+                  JsonString(c.state);
     std::vector<std::string> risky_words;
     for (const RiskyWord& r : risky) risky_words.push_back(r.word);
     printf("{\"sealed\":%s,\"modules_disabled\":%s,\"kexec_load_disabled\":%s,"
            "\"kernel\":%s,\"manifest\":%s,\"manifest_verified\":%s,\"manifest_kernel\":%s,"
            "\"loaded\":%zu,\"unlisted_loaded\":%s,\"listed_not_loaded\":%s,"
-           "\"risky_cmdline\":%s,\"cis\":{%s},\"blocked_autoloads\":%s,\"problems\":%s}\n",
+           "\"risky_cmdline\":%s,\"cis\":{%s},\"evidence\":%s,\"blocked_autoloads\":%s,"
+           "\"problems\":%s}\n",
            sealed ? "true" : "false", JsonString(disabled).c_str(),
            JsonString(kexec_state).c_str(), JsonString(release).c_str(),
            have_manifest ? JsonString(args.manifest).c_str() : "null",
            verified ? "true" : "false",
            have_manifest ? JsonString(manifest.kernel).c_str() : "null", loaded.size(),
            JsonStringArray(unlisted).c_str(), JsonStringArray(not_loaded).c_str(),
-           JsonStringArray(risky_words).c_str(), cis_json.c_str(), BlockedJson(blocked).c_str(),
+           JsonStringArray(risky_words).c_str(), cis_json.c_str(),
+           EvidenceJson(cis, disabled, kexec_state).c_str(), BlockedJson(blocked).c_str(),
            JsonStringArray(problems).c_str());
     return sealed ? kExitOk : kExitCheckFailed;
   }
@@ -212,7 +272,12 @@ int RunStatus(const StatusArgs& args) {
   }
   if (!have_cmdline) printf("boot command line         unknown (%s)\n", cmdline_err.c_str());
   for (const RiskyWord& r : risky) printf("boot command line         %s: %s\n", r.word.c_str(), r.why.c_str());
-  for (const CisState& c : cis) printf("CIS %-21s %s\n", c.name.c_str(), c.state.c_str());
+  for (const CisState& c : cis)
+    printf("%s %-*s %s%s\n", c.module->cis.empty() ? "Lynis" : "CIS",
+           c.module->cis.empty() ? 19 : 21, c.module->name.c_str(), c.state.c_str(),
+           c.state == "exception" && !c.module->exception_use.empty()
+               ? (" (" + c.module->exception_use + ")").c_str()
+               : "");
   PrintBlocked(blocked);
   if (sealed) {
     printf("SEALED\n");

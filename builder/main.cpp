@@ -123,8 +123,11 @@ int main(int argc, char** argv) {
               "-o /srv/image/etc/modprobe.d/modseal.conf");
   c->add_option("manifest", blacklist.manifest, "Manifest")->required();
   c->add_option("--root", blacklist.root, "Root holding lib/modules/KVER (default: /)");
-  c->add_option("-o,--output", blacklist.output, "File to write (- for standard output)")
-      ->required();
+  c->add_option("-o,--output", blacklist.output,
+                "File to write (default: standard output; recommended "
+                "/etc/modprobe.d/modseal.conf)");
+  c->add_option("--install-command", blacklist.install_command,
+                "/bin/true (default: what Lynis, CIS and SSG all accept) or /bin/false");
   c->callback([&] { rc = modseal::RunBlacklist(blacklist); });
 
   modseal::StatusArgs status;

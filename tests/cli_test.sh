@@ -205,22 +205,43 @@ check '[ ! -e broken.manifest.minisig ]' "signing a broken manifest left a signa
 
 # --- blacklist -----------------------------------------------------------------------------
 expect 0 "denied" -- "$modseal" blacklist node.manifest --root "$root" -o deny.conf
-check 'grep -qx "install sctp /bin/false" deny.conf && grep -qx "install usb_storage /bin/false" deny.conf' \
-  "CIS modules not denied"
-check '[ "$(grep -n "^install" deny.conf | head -n 1 | cut -d" " -f2)" = sctp ]' "CIS list does not come first"
+# The benchmark modules in the spellings each scanner greps for, with the lines their own
+# checks accept: Lynis 3.0.8 NETW-3200, USB-1000 and STRG-1846, CIS and SSG (true|false).
+for p in dccp sctp rds tipc; do
+  check "grep -q '^install \\+$p \\+/bin/true\$' deny.conf" "Lynis NETW-3200 would not find $p disabled"
+done
+check 'grep -Eq "install usb[-_]storage /bin/(false|true)" deny.conf && grep -qx "install usb-storage /bin/true" deny.conf' \
+  "Lynis USB-1000 or the STIG's usb-storage would not match"
+check 'grep -Eq "blacklist (ohci1394|firewire[-_]ohci|firewire-core)" deny.conf && grep -qx "blacklist firewire-core" deny.conf' \
+  "Lynis STRG-1846 would not find firewire disabled"
+check 'grep -Eq "^\s*install\s+cramfs\s+(/bin/false|/bin/true)$" deny.conf' "SSG's cramfs rule would not match"
+check '[ "$(grep -n "^install" deny.conf | head -n 1 | cut -d" " -f2)" = cramfs ]' "the benchmark list does not come first"
+# overlay is on the CIS list, and this Kubernetes node needs it: a reported exception.
+check 'grep -q "^# overlay is in the manifest: an exception, not denied (container runtimes" deny.conf && ! grep -q "^install overlay " deny.conf' \
+  "overlay is not a reported exception"
 check '! grep -q "^blacklist veth$" deny.conf && ! grep -q "^install nf_conntrack " deny.conf' \
   "blacklist denies a module the manifest allows"
-# shellcheck disable=SC2034  # read by the conditions check evaluates
-total=$(grep -c . "$moddir/modules.dep")
-cis_absent=0
-for m in sctp dccp rds tipc cramfs freevxfs jffs2 hfs hfsplus udf usb-storage; do
-  grep -q "/$m\.ko[.a-z]*:" "$moddir/modules.dep" || cis_absent=$((cis_absent + 1))
-done
-check '[ "$(grep -c "^install .* /bin/false$" deny.conf)" -eq $((total - n + cis_absent)) ]' \
-  "blacklist does not deny exactly the tree's other modules plus the CIS list"
+# Denied: the tree's modules and the benchmark list, less the manifest, nothing else.
+grep '^module ' node.manifest | cut -d' ' -f2 | sort -u >allowed.names
+{ cut -d: -f1 "$moddir/modules.dep" | sed 's|.*/||; s|\.ko.*||' | tr - _
+  printf '%s\n' cramfs freevxfs hfs hfsplus jffs2 overlay squashfs udf usb_storage dccp tipc rds sctp \
+    firewire_core firewire_ohci; } | sort -u | comm -23 - allowed.names >expected.names
+sed -n 's/^install \([^ ]*\) \/bin\/true$/\1/p' deny.conf | tr - _ | sort -u >denied.names
+check 'cmp -s expected.names denied.names' \
+  "blacklist does not deny exactly the tree's other modules plus the benchmark list"
 "$modseal" blacklist b.manifest --root "$root" -o deny-b.conf 2>/dev/null
-check 'grep -qx "# sctp is in the manifest: not denied" deny-b.conf && ! grep -q "^install sctp " deny-b.conf' \
+check 'grep -qx "# sctp is in the manifest: an exception, not denied" deny-b.conf && ! grep -q "^install sctp " deny-b.conf' \
   "a CIS module in the manifest is still denied"
+# Standard output without -o, like any filter; nothing else there.
+"$modseal" blacklist node.manifest --root "$root" >stdout.conf 2>stderr.txt
+check 'cmp -s stdout.conf deny.conf && grep -q "in standard output" stderr.txt' \
+  "blacklist without -o does not write the drop-in to standard output"
+"$modseal" blacklist node.manifest --root "$root" --install-command /bin/false -o deny-false.conf 2>/dev/null
+check 'grep -qx "install sctp /bin/false" deny-false.conf && ! grep -q "/bin/true" deny-false.conf' \
+  "--install-command /bin/false is not used throughout"
+expect 2 'blacklist: --install-command must be /bin/true or /bin/false, not "/bin/sh -c x"' -- \
+  "$modseal" blacklist node.manifest --root "$root" --install-command "/bin/sh -c x" -o never.conf
+check '[ ! -e never.conf ]' "a refused blacklist left an output file"
 
 # --- status against a captured procfs -------------------------------------------------------
 mkdir -p proc/sys/kernel etc/modprobe.d
@@ -232,11 +253,31 @@ echo "BOOT_IMAGE=/boot/vmlinuz-$kver root=UUID=0b4d ro quiet console=ttyS0" >pro
 cp deny.conf etc/modprobe.d/modseal.conf
 expect 0 "SEALED" -- "$modseal" status -m node.manifest --proc proc --root .
 expect 0 "CIS sctp                  denied" -- "$modseal" status -m node.manifest --proc proc --root .
+expect 0 "CIS overlay               exception (container runtimes (containerd, CRI-O, Docker) need overlayfs)" -- \
+  "$modseal" status -m node.manifest --proc proc --root .
+# Evidence: each finding with the benchmark items it passes, as each scanner would judge.
+"$modseal" status -m node.manifest --proc proc --root . --json >evidence.json
+check 'python3 - evidence.json <<"EOF"
+import json, sys
+ev = {e["subject"]: e for e in json.load(open(sys.argv[1]))["evidence"]}
+items = lambda s: {(i["benchmark"], i["id"]): i["pass"] for i in ev[s]["items"]}
+ok = items("sctp") == {("CIS Debian Linux 12 v1.1.0", "3.2.4"): True, ("Lynis", "NETW-3200"): True,
+                       ("SSG", "xccdf_org.ssgproject.content_rule_kernel_module_sctp_disabled"): True}
+ok &= items("kernel.modules_disabled")[("Lynis", "KRNL-6000")] is True
+ok &= ev["overlay"]["state"] == "exception" and items("overlay")[("CIS Debian Linux 12 v1.1.0", "1.1.1.6")] is False
+sys.exit(0 if ok else 1)
+EOF' "status --json evidence does not map findings to benchmark items"
+# /bin/false satisfies CIS and SSG, not Lynis NETW-3200.
+cp deny-false.conf etc/modprobe.d/modseal.conf
+"$modseal" status -m node.manifest --proc proc --root . --json >evidence.json
+check 'python3 -c "import json,sys; e=[x for x in json.load(open(\"evidence.json\"))[\"evidence\"] if x[\"subject\"]==\"dccp\"][0]; sys.exit(0 if {i[\"id\"]: i[\"pass\"] for i in e[\"items\"]}[\"NETW-3200\"] is False else 1)"' \
+  "status counts /bin/false as passing Lynis NETW-3200"
+cp deny.conf etc/modprobe.d/modseal.conf
 echo 0 >proc/sys/kernel/modules_disabled
 expect 1 "kernel.modules_disabled is 0, not 1" -- "$modseal" status -m node.manifest --proc proc --root .
 echo 1 >proc/sys/kernel/modules_disabled
 echo "sctp 430080 0 - Live 0xffffffffc0c00000" >>proc/modules
-expect 1 "CIS-listed module sctp is loaded" -- "$modseal" status -m node.manifest --proc proc --root .
+expect 1 "benchmark-listed module sctp is loaded" -- "$modseal" status -m node.manifest --proc proc --root .
 "$modseal" status -m node.manifest --proc proc --root . --json >status.json
 check 'python3 -c "import json,sys; d=json.load(open(\"status.json\")); sys.exit(0 if d[\"sealed\"] is False and d[\"unlisted_loaded\"]==[\"sctp\"] else 1)"' \
   "status --json does not report sctp as unlisted"
