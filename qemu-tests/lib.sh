@@ -255,6 +255,30 @@ qt_build_initrd_once() {
   echo "$stamp" >"$out.stamp"
 }
 
+# Debian's lynis, unpacked from the archive into the build tree once: never installed on
+# the host, whose package would enable a weekly scan there.
+qt_fetch_lynis() {
+  local dir=$QT_WORK/lynis
+  [ -x "$dir/tree/usr/sbin/lynis" ] && return 0
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (cd "$dir" && apt-get download lynis >"$dir/download.log" 2>&1) ||
+    qt_fail "apt-get download lynis failed: $(cat "$dir/download.log")"
+  dpkg-deb -x "$dir"/lynis_*.deb "$dir/tree.tmp"
+  mv "$dir/tree.tmp" "$dir/tree"
+}
+
+# A root disk ADD (qt_make_root_disk): lynis, and the accounts it asks for.
+qt_add_lynis() {
+  local tree=$QT_WORK/lynis/tree
+  mkdir -p "$1/usr/share" "$1/usr/sbin" "$1/var/log"
+  cp -a "$tree/usr/share/lynis" "$1/usr/share/"
+  cp -a "$tree/usr/sbin/lynis" "$1/usr/sbin/"
+  cp -a "$tree/etc/lynis" "$1/etc/"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$1/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$1/etc/group"
+}
+
 # Everything the boots share: keys, the real root disk, the kernel's module disk.
 qt_prepare() {
   qt_locked keys qt_make_keys
