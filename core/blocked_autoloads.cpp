@@ -19,18 +19,6 @@ bool SafeChar(char c) {
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
 std::string FromDash(std::string_view s) { return s == "-" ? "" : std::string(s); }
 
-std::vector<std::string_view> Words(std::string_view line) {
-  std::vector<std::string_view> words;
-  size_t i = 0;
-  while (i < line.size()) {
-    size_t end = line.find(' ', i);
-    if (end == std::string_view::npos) end = line.size();
-    if (end > i) words.push_back(line.substr(i, end - i));
-    i = end + 1;
-  }
-  return words;
-}
-
 bool ParseNumber(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
     return false;
@@ -124,7 +112,7 @@ bool ParseBlockedAutoloads(std::string_view text, const std::string& filename,
     return false;
   }
   for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string_view> w = Words(lines[i]);
+    std::vector<std::string_view> w = SplitOn(lines[i], ' ');
     bool ok = false;
     int64_t logged = 0;
     if (w.size() == 3 && w[0] == "window") {

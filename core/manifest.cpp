@@ -49,17 +49,6 @@ bool IsLowerHex(std::string_view s) {
   return true;
 }
 
-std::vector<std::string_view> SplitOn(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
-    if (pos == std::string_view::npos) return parts;
-    start = pos + 1;
-  }
-}
-
 class LineParser {
  public:
   LineParser(const std::string& filename, std::string* err) : filename_(filename), err_(err) {}

@@ -10,6 +10,9 @@ namespace modseal {
 // Lines without their "\n" (and without a trailing "\r"); a final newline adds no line.
 std::vector<std::string_view> SplitLines(std::string_view text);
 
+// Every field between separators, empty ones included ("a  b" on ' ' is a, "", b).
+std::vector<std::string_view> SplitOn(std::string_view s, char sep);
+
 bool StartsWith(std::string_view text, std::string_view prefix);
 
 // "FILE:LINE: " (LINE counted from 1): how every parser here names where input went wrong.
