@@ -205,10 +205,8 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
 
 bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
                  CaptureReport* report, std::string* err) {
-  Manifest manifest;
-  manifest.kernel = options.kver;
-  if (!IsValidKernelRelease(manifest.kernel)) {
-    *err = "invalid kernel release \"" + manifest.kernel + "\"";
+  if (!IsValidKernelRelease(options.kver)) {
+    *err = "invalid kernel release \"" + options.kver + "\"";
     return false;
   }
   std::vector<LoadedModule> listed;
@@ -247,7 +245,14 @@ bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
            "keeps them all):" + list;
     return false;
   }
-  const std::vector<std::string> loaded = ModuleNames(listed);
+  return ResolveModules(tree, options, ModuleNames(listed), out, report, err);
+}
+
+bool ResolveModules(ModuleTree& tree, const CaptureOptions& options,
+                    const std::vector<std::string>& loaded, Manifest* out,
+                    CaptureReport* report, std::string* err) {
+  Manifest manifest;
+  manifest.kernel = options.kver;
   Resolver resolver(&tree, options, report);
   if (!resolver.Run(loaded, &manifest, err)) return false;
   *out = std::move(manifest);

@@ -34,6 +34,13 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
 bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,
                  CaptureReport* report, std::string* err);
 
+// What capture does once it has names: `loaded` (described as from options.loaded_file)
+// and options.add (names or aliases), with every dependency and pre: softdep, hashed, for
+// options.kver. Shared with rebase.
+bool ResolveModules(ModuleTree& tree, const CaptureOptions& options,
+                    const std::vector<std::string>& loaded, Manifest* out,
+                    CaptureReport* report, std::string* err);
+
 // Why a loaded module should not be sealed in without being asked for by name: it is on
 // the CIS deny list (an unprivileged socket() or mount auto-loads these), or the kernel
 // marked it out-of-tree (O), unsigned (E) or force-loaded (F). Empty if neither.

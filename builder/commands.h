@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "capture.h"
+#include "rebase.h"
 
 namespace modseal {
 
@@ -39,6 +40,13 @@ struct CaptureArgs {
   std::string previous;  // report what changed since this manifest
 };
 int RunCapture(const CaptureArgs& args);
+
+struct RebaseArgs {
+  std::string manifest;
+  RebaseOptions options;
+  std::string output;
+};
+int RunRebase(const RebaseArgs& args);
 
 struct MergeArgs {
   std::vector<std::string> inputs;

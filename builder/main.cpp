@@ -64,6 +64,22 @@ int main(int argc, char** argv) {
               "Warn, not fail, on loaded CIS-listed or O/E/F-tainted modules");
   c->callback([&] { rc = modseal::RunCapture(capture); });
 
+  modseal::RebaseArgs rebase;
+  c = Command(app, "rebase",
+              "Carry a manifest to another kernel release: its loaded and added modules found "
+              "again (by name or alias), dependencies, softdeps and hashes of the new tree.",
+              "modseal rebase node.manifest --root /srv/image --kver 6.1.0-29-cloud-amd64 "
+              "-o node-6.1.0-29.manifest");
+  c->add_option("manifest", rebase.manifest, "Manifest to carry over")->required();
+  c->add_option("--root", rebase.options.root,
+                "Root holding lib/modules/KVER of the new release (default: /)");
+  c->add_option("--kver", rebase.options.kver, "The new kernel release")->required();
+  c->add_option("-o,--output", rebase.output, "Manifest to write (- for standard output)")
+      ->required();
+  c->add_flag("--allow-missing", rebase.options.allow_missing,
+              "Leave out, with a note, a module the new tree has under no name or alias");
+  c->callback([&] { rc = modseal::RunRebase(rebase); });
+
   modseal::MergeArgs merge;
   c = Command(app, "merge", "Union the manifests of several hosts of one kernel release.",
               "modseal merge rack1.manifest rack2.manifest -o fleet.manifest");

@@ -39,7 +39,7 @@ check() { if eval "$1"; then ok; else bad "$2"; fi; }
 expect 2 "" -- "$modseal"
 expect 2 "" -- "$modseal" frobnicate
 expect 2 "--output is required" -- "$modseal" capture
-for cmd in keygen capture merge sign verify show diff blacklist status; do
+for cmd in keygen capture rebase merge sign verify show diff blacklist status; do
   expect 0 "Example:" -- "$modseal" "$cmd" --help
 done
 
