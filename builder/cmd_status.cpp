@@ -46,9 +46,12 @@ BlockedView ReadBlocked(const StatusArgs& args) {
       (args.root == "/" ? std::string() : args.root) + kBlockedAutoloadsPath;
   std::string text, err;
   if (!ReadFileBounded(path, 1 << 16, &text, &err)) {
-    view.why = view.modprobe == kBlockedModprobePath ? "none since boot"
-                                                     : "not recorded (kernel.modprobe is \"" +
-                                                           view.modprobe + "\")";
+    if (access(path.c_str(), F_OK) == 0)  // there, but not for us (0700 /run/modseal)
+      view.why = "cannot read: " + err;
+    else
+      view.why = view.modprobe == kBlockedModprobePath ? "none since boot"
+                                                       : "not recorded (kernel.modprobe is \"" +
+                                                             view.modprobe + "\")";
     return view;
   }
   view.recorded = ParseBlockedAutoloads(text, path, &view.record, &view.why);
@@ -64,7 +67,7 @@ std::string BlockedJson(const BlockedView& v) {
                 ",\"last\":" + std::to_string(r.last) +
                 ",\"last_requester\":" + JsonString(r.requester) + "}";
   return "{\"kernel_modprobe\":" + JsonString(v.modprobe) +
-         ",\"recorded\":" + (v.recorded ? "true" : "false") +
+         ",\"recorded\":" + (v.recorded ? "true" : "false") + ",\"note\":" + JsonString(v.why) +
          ",\"total\":" + std::to_string(v.record.total) + ",\"requests\":[" + requests + "]}";
 }
 
@@ -112,6 +115,10 @@ std::string EvidenceJson(const std::vector<CisState>& cis, const std::string& di
   for (const BenchmarkSysctl& s : BenchmarkSysctls()) {
     const std::string value = s.key == "kernel.modules_disabled" ? disabled : kexec;
     const bool pass = value == "1";
+    if (value == "absent") {  // no kexec in this kernel: nothing to disable, no item applies
+      entry(s.key, value, "");
+      continue;
+    }
     std::string items;
     if (!s.lynis.empty()) items += ItemJson("Lynis", s.lynis, pass) + ",";
     items += ItemJson("SSG", SsgRule(s.ssg), pass);
@@ -214,7 +221,8 @@ int RunStatus(const StatusArgs& args) {
                  blacklisted.count(m.name) > 0};
       if (loaded_set.count(m.name)) {
         // Loaded on purpose: the signed manifest lists it, or nodes commonly need it.
-        if ((have_manifest && manifest.Find(m.name)) || !m.exception_use.empty()) {
+        // With a manifest, only what it lists; without, the usual needs (overlay, squashfs).
+        if (have_manifest ? manifest.Find(m.name) != nullptr : !m.exception_use.empty()) {
           c.state = "exception";
         } else {
           c.state = "loaded";

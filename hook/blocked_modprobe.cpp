@@ -1,5 +1,6 @@
 #include "blocked_modprobe.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -104,7 +105,7 @@ bool Record(const std::string& raw, const std::string& name, std::string* line,
   }
   uint64_t suppressed_before = 0;
   if (BlockedRequest* entry =
-          RecordBlockedRequest(&record, name, time(nullptr), &suppressed_before)) {
+          RecordBlockedRequest(&record, name, std::max<time_t>(time(nullptr), 0), &suppressed_before)) {
     BlockedRequest logged{name, ModulesForAlias(raw), WaitingRequesters(), 0, 0, 0};
     if (entry->name == name) {
       entry->module = logged.module;
@@ -118,16 +119,38 @@ bool Record(const std::string& raw, const std::string& name, std::string* line,
   return ok;
 }
 
+// The kernel starts usermode helpers with fds 0-2 closed: the lock file must not become
+// stderr, where libkmod and the terminate handler write.
+void OpenStandardFds() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) return;
+}
+
+// Without a record there is no rate limit: a line at most once a minute, gated by the lock
+// file's mtime (touching it needs no free space).
+bool MayLogUncounted() {
+  const std::string lock_path = std::string(kBlockedAutoloadsPath) + ".lock";
+  int fd = open(lock_path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  struct stat st;
+  const bool due = fstat(fd, &st) == 0 && time(nullptr) - st.st_mtime >= kBlockedLogWindowSeconds;
+  if (due) futimens(fd, nullptr);
+  close(fd);
+  return due;
+}
+
 }  // namespace
 
 int RunBlockedModprobe(int argc, char** argv) {
+  OpenStandardFds();
   // The name is the last word whatever options came first ("-q --" from the kernel).
   const std::string raw = argc > 1 ? argv[argc - 1] : "";
   const std::string name = SanitizeRequestWord(raw.empty() ? "(none)" : raw);
   std::string line, err;
   if (!Record(raw, name, &line, &err)) {
-    // Uncounted, so not rate-limited either: said once per request, without lookups.
-    LogToKernel("blocked auto-load of " + name + " (cannot count it: " + err + ")");
+    if (MayLogUncounted())
+      LogToKernel("blocked auto-load of " + name + " (cannot count blocked auto-loads: " + err +
+                  "; at most one such line a minute)");
     return 1;
   }
   if (!line.empty()) LogToKernel(line);
