@@ -5,7 +5,9 @@
 # kernel (modules_disabled=1) before the real root runs.
 #
 # Configured in a dracut.conf.d drop-in (see dracut.modseal.conf.example):
-#   modseal_manifest=/etc/modseal/node.manifest      required
+#   modseal_manifest=/etc/modseal/node.manifest      required: a manifest, or a directory
+#                                                    of KVER.manifest + KVER.manifest.minisig
+#                                                    (one per installed kernel)
 #   modseal_signature=...                            default: MANIFEST.minisig
 #   modseal_pubkeys="/etc/modseal/a.pub ..."         required, one or more
 #   modseal_policy=enforce|audit                     default: enforce
@@ -38,10 +40,32 @@ modseal_die() {
     exit 1
 }
 
+# What to do when there is no manifest for the kernel being built: the commands, and that
+# the other kernels' sealed images are untouched (dracut writes only this one).
+modseal_rebase_help() {
+    echo "rebase a manifest to $kernel and sign it off the node:" \
+        "modseal rebase OLD.manifest --root IMAGE_ROOT --kver $kernel -o $kernel.manifest;" \
+        "modseal sign -k KEY $kernel.manifest; then $1 and run dracut --force --kver $kernel" \
+        "(no image was written for $kernel; the other kernels' images are as they were)"
+}
+
+# modseal_manifest may name a directory of per-release manifests: the one for the kernel
+# being built is used, so one drop-in seals every kernel installed.
+modseal_pick_manifest() {
+    [[ -d $modseal_manifest ]] || return 0
+    local _dir=${modseal_manifest%/}
+    [[ -z $modseal_signature ]] \
+        || modseal_die "modseal_signature cannot go with a manifest directory ($_dir): each KVER.manifest has its KVER.manifest.minisig"
+    modseal_manifest=$_dir/$kernel.manifest
+    [[ -f $modseal_manifest ]] || modseal_die "no manifest for kernel $kernel in $_dir/: $(
+        modseal_rebase_help "put $kernel.manifest and $kernel.manifest.minisig in $_dir/")"
+}
+
 # Checks the signature and every listed file against the tree being packed; dracut stops
 # on any failure, so a tampered manifest or module never makes it into an image.
 modseal_verify() {
     [[ -n $modseal_manifest ]] || modseal_die "modseal_manifest is not set (dracut.conf.d)"
+    modseal_pick_manifest
     [[ -n $modseal_pubkeys ]] || modseal_die "modseal_pubkeys is not set (dracut.conf.d)"
     # dracut's own default is "/lib/modules/KVER/", with the slash.
     local _mods=${srcmods%/}
@@ -58,7 +82,8 @@ modseal_verify() {
     fi
     local _kver
     _kver=$(modseal_show kernel) || modseal_die "cannot read the kernel release of $modseal_manifest"
-    [[ $_kver == "$kernel" ]] || modseal_die "$modseal_manifest is for kernel $_kver, this image is for $kernel"
+    [[ $_kver == "$kernel" ]] || modseal_die "$modseal_manifest is for kernel $_kver, this image is for $kernel: $(
+        modseal_rebase_help "point modseal_manifest at a directory holding one KVER.manifest per kernel (or replace $modseal_manifest)")"
 }
 
 # modseal_show FIELD: the manifest read by the builder's own parser, a line per module
