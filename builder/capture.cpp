@@ -192,15 +192,19 @@ bool Capture(const CaptureOptions& options, Manifest* out, CaptureReport* report
   CaptureOptions resolved = options;
   if (resolved.kver.empty() && !DetectKernelRelease(options.root, &resolved.kver, err))
     return false;
-  if (!IsValidKernelRelease(resolved.kver)) {
-    *err = "invalid kernel release \"" + resolved.kver + "\"";
+  std::unique_ptr<KmodContext> kmod;
+  if (!OpenReleaseTree(options.root, resolved.kver, &kmod, err)) return false;
+  return CaptureFrom(*kmod, resolved, out, report, err);
+}
+
+bool OpenReleaseTree(const std::string& root, const std::string& kver,
+                     std::unique_ptr<KmodContext>* kmod, std::string* err) {
+  if (!IsValidKernelRelease(kver)) {
+    *err = "invalid kernel release \"" + kver + "\"";
     return false;
   }
-  std::unique_ptr<KmodContext> kmod;
-  if (!KmodContext::Open(options.root, ModuleDirectory(options.root, resolved.kver),
-                         KmodContext::Need::kIndexes, &kmod, err))
-    return false;
-  return CaptureFrom(*kmod, resolved, out, report, err);
+  return KmodContext::Open(root, ModuleDirectory(root, kver), KmodContext::Need::kIndexes,
+                           kmod, err);
 }
 
 bool CaptureFrom(ModuleTree& tree, const CaptureOptions& options, Manifest* out,

@@ -2,6 +2,7 @@
 // module tree: every dependency and every "pre:" softdep follows, built-ins are skipped.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "module_tree.h"
 
 namespace modseal {
+
+class KmodContext;
 
 struct CaptureOptions {
   std::string root = "/";  // image root holding lib/modules/KVER
@@ -45,6 +48,10 @@ bool ResolveModules(ModuleTree& tree, const CaptureOptions& options,
 // the CIS deny list (an unprivileged socket() or mount auto-loads these), or the kernel
 // marked it out-of-tree (O), unsigned (E) or force-loaded (F). Empty if neither.
 std::string RiskOfLoaded(const std::string& name, const std::string& taint);
+
+// libkmod on ROOT's tree for release KVER (validated), with its depmod indexes.
+bool OpenReleaseTree(const std::string& root, const std::string& kver,
+                     std::unique_ptr<KmodContext>* kmod, std::string* err);
 
 // ROOT/lib/modules/KVER (or ROOT/usr/lib/modules/KVER where only that exists).
 std::string ModuleDirectory(const std::string& root, const std::string& kver);

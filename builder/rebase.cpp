@@ -95,14 +95,8 @@ bool RebaseFrom(ModuleTree& tree, const Manifest& old, const std::string& source
 
 bool Rebase(const Manifest& old, const std::string& source, const RebaseOptions& options,
             Manifest* out, RebaseReport* report, std::string* err) {
-  if (!IsValidKernelRelease(options.kver)) {
-    *err = "invalid kernel release \"" + options.kver + "\"";
-    return false;
-  }
   std::unique_ptr<KmodContext> kmod;
-  if (!KmodContext::Open(options.root, ModuleDirectory(options.root, options.kver),
-                         KmodContext::Need::kIndexes, &kmod, err))
-    return false;
+  if (!OpenReleaseTree(options.root, options.kver, &kmod, err)) return false;
   return RebaseFrom(*kmod, old, source, options, out, report, err);
 }
 
