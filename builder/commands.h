@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "capture.h"
+#include "check_image.h"
 #include "rebase.h"
 
 namespace modseal {
@@ -93,6 +94,18 @@ struct AttestArgs {
   bool json = false;
 };
 int RunAttest(const AttestArgs& args);
+
+struct CheckImageArgs {
+  std::vector<std::string> images;
+  std::vector<std::string> public_keys;  // empty: the keys each image trusts
+  std::string kver;                      // default: from the image's name, if it holds it
+  bool json = false;
+};
+int RunCheckImage(const CheckImageArgs& args);
+// Reads and checks one image (false: it could not be read, *err says why).
+bool CheckImageFile(const std::string& path, const std::vector<PublicKey>& keys,
+                    const std::string& kver, ImageVerdict* verdict, std::string* err);
+std::string ImageSummary(const ImageVerdict& v);
 
 // Helpers shared by the commands.
 int Fail(const std::string& message, int code = kExitUsage);

@@ -165,6 +165,23 @@ int main(int argc, char** argv) {
   c->add_flag("--json", status.json, "Machine-readable output");
   c->callback([&] { rc = modseal::RunStatus(status); });
 
+  modseal::CheckImageArgs check_image;
+  c = Command(app, "check-image",
+              "Will this initramfs seal the machine it boots? modseal's hook and its triggers "
+              "present, the manifest verifying, the module files exactly the listed ones.",
+              "modseal check-image -p /etc/modseal/modseal.pub /boot/initrd.img-$(uname -r)");
+  c->add_option("images", check_image.images, "Initramfs images (dracut's, any compression "
+                                              "dracut writes on Debian: gzip, xz, zstd)")
+      ->required();
+  c->add_option("-p,--pubkey", check_image.public_keys,
+                "The manifest must be signed by this key (repeatable; default: the keys the "
+                "image trusts)")
+      ->allow_extra_args(false);
+  c->add_option("--kver", check_image.kver,
+                "The release the image must be for (default: from its name, initrd.img-KVER)");
+  c->add_flag("--json", check_image.json, "Machine-readable output");
+  c->callback([&] { rc = modseal::RunCheckImage(check_image); });
+
   modseal::AttestArgs attest;
   c = Command(app, "attest",
               "Print the PCR value a sealed boot measures, and check a reported one.",

@@ -52,6 +52,19 @@ bool VerifyManifestFile(const std::string& manifest_path, const std::string& sig
   std::string bytes, sig_text;
   if (!ReadFileBounded(manifest_path, kManifestMaxBytes, &bytes, err)) return false;
   if (!ReadFileBounded(signature_path, kSignatureFileMaxBytes, &sig_text, err)) return false;
+  return VerifyManifestBytes(bytes, manifest_path, sig_text, signature_path, keys, out,
+                             sig_out, err, bytes_sha256);
+}
+
+bool VerifyManifestBytes(const std::string& bytes, const std::string& manifest_path,
+                         const std::string& sig_text, const std::string& signature_path,
+                         const std::vector<PublicKey>& keys, Manifest* out,
+                         Signature* sig_out, std::string* err, std::string* bytes_sha256) {
+  if (bytes.size() > kManifestMaxBytes || sig_text.size() > kSignatureFileMaxBytes) {
+    *err = (bytes.size() > kManifestMaxBytes ? manifest_path : signature_path) +
+           ": file is larger than the limit";
+    return false;
+  }
   Signature sig;
   if (!ParseSignature(sig_text, signature_path, &sig, err)) return false;
   const PublicKey* key = nullptr;

@@ -29,6 +29,12 @@ bool SignManifestFile(const std::string& manifest_path, const SecretKey& key, ti
 bool VerifyManifestFile(const std::string& manifest_path, const std::string& signature_path,
                         const std::vector<PublicKey>& keys, Manifest* out, Signature* sig,
                         std::string* err, std::string* bytes_sha256 = nullptr);
+// The same on bytes already read (from an initramfs); the names are for messages.
+bool VerifyManifestBytes(const std::string& bytes, const std::string& manifest_path,
+                         const std::string& sig_text, const std::string& signature_path,
+                         const std::vector<PublicKey>& keys, Manifest* out,
+                         Signature* sig_out, std::string* err,
+                         std::string* bytes_sha256 = nullptr);
 
 bool LoadPublicKeyFile(const std::string& path, PublicKey* out, std::string* err);
 // Every key, in order; false at the first that does not load.

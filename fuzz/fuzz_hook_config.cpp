@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
+#include "hook_config.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // the lock is set, because an aborted hook leaves the kernel loading anything.
 #pragma once
 
-#include "config.h"
+#include "hook_config.h"
 #include "kernel_ops.h"
 
 namespace modseal {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "hook_config.h"
 #include "kernel_ops.h"
 #include "manifest.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "blocked_modprobe.h"
-#include "config.h"
+#include "hook_config.h"
 #include "file_util.h"
 #include "kernel_ops_linux.h"
 #include "stage.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "hook_config.h"
 #include "minisign.h"
 #include "sha256.h"
 #include "signed_manifest.h"

@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "config.h"
+#include "hook_config.h"
 #include "kernel_ops.h"
 
 namespace modseal {

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "hook_config.h"
 
 #include "manifest.h"
 #include "string_table.h"

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "hook_config.h"
 
 #include "catch.h"
 
