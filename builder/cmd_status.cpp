@@ -6,6 +6,7 @@
 #include "benchmarks.h"
 #include "blocked_autoloads.h"
 #include "boot_cmdline.h"
+#include "boot_images.h"
 #include "commands.h"
 #include "file_util.h"
 #include "json.h"
@@ -144,6 +145,61 @@ std::string EvidenceJson(const std::vector<CisState>& cis, const std::string& di
   return "[" + out + "]";
 }
 
+// A kernel update can leave the next boot unsealed (modseal omitted from the image, an image
+// missing) while this boot is sealed: warned about, not counted against this boot.
+struct NextBoot {
+  BootImage boot;
+  bool readable = false;
+  ImageVerdict verdict;
+  std::string err;
+};
+
+std::vector<NextBoot> CheckNextBoots(const std::string& root, const std::vector<PublicKey>& keys) {
+  std::vector<NextBoot> out;
+  for (const BootImage& b : FindBootImages(root)) {
+    NextBoot n;
+    n.boot = b;
+    if (access(b.image.c_str(), F_OK) != 0)
+      n.err = "no initramfs: the kernel boots without modseal, or not at all";
+    else
+      n.readable = CheckImageFile(b.image, keys, b.release, &n.verdict, &n.err);
+    out.push_back(n);
+  }
+  return out;
+}
+
+bool NextBootSealed(const NextBoot& n) { return n.readable && n.verdict.sealed(); }
+
+std::string NextBootJson(const std::vector<NextBoot>& next) {
+  std::string out;
+  for (const NextBoot& n : next) {
+    std::vector<std::string> problems = n.readable ? n.verdict.problems : std::vector<std::string>{n.err};
+    out += std::string(out.empty() ? "" : ",") + "{\"release\":" + JsonString(n.boot.release) +
+           ",\"image\":" + JsonString(n.boot.image) +
+           ",\"newest\":" + (n.boot.newest ? "true" : "false") +
+           ",\"sealed\":" + (NextBootSealed(n) ? "true" : "false") +
+           ",\"problems\":" + JsonStringArray(problems) + "}";
+  }
+  return "[" + out + "]";
+}
+
+void PrintNextBoots(const std::vector<NextBoot>& next) {
+  if (next.empty()) {
+    printf("next boot                 not checked (no /boot/vmlinuz-*)\n");
+    return;
+  }
+  for (const NextBoot& n : next) {
+    const char* which = n.boot.newest ? " (newest: the default entry)" : "";
+    if (NextBootSealed(n)) {
+      printf("next boot %s%s  sealed\n", n.boot.image.c_str(), which);
+      continue;
+    }
+    printf("WARNING: next boot %s%s will not be sealed:\n", n.boot.image.c_str(), which);
+    for (const std::string& p : n.readable ? n.verdict.problems : std::vector<std::string>{n.err})
+      printf("  - %s\n", p.c_str());
+  }
+}
+
 }  // namespace
 
 int RunStatus(const StatusArgs& args) {
@@ -170,8 +226,8 @@ int RunStatus(const StatusArgs& args) {
   const bool have_manifest = !args.manifest.empty();
   const bool verified = have_manifest && !args.pubkeys.empty();
   if (!have_manifest && !args.pubkeys.empty()) return Fail("status: -p needs -m MANIFEST");
+  std::vector<PublicKey> keys;
   if (verified) {
-    std::vector<PublicKey> keys;
     if (!LoadPublicKeyFiles(args.pubkeys, &keys, &err)) return Fail(err);
     const std::string sig = args.signature.empty() ? args.manifest + ".minisig" : args.signature;
     if (!VerifyManifestFile(args.manifest, sig, keys, &manifest, nullptr, &err)) {
@@ -238,6 +294,7 @@ int RunStatus(const StatusArgs& args) {
   }
 
   const BlockedView blocked = ReadBlocked(args);
+  const std::vector<NextBoot> next = CheckNextBoots(args.root, keys);
   const bool sealed = problems.empty();
   if (args.json) {
     std::string cis_json;
@@ -250,7 +307,7 @@ int RunStatus(const StatusArgs& args) {
            "\"kernel\":%s,\"manifest\":%s,\"manifest_verified\":%s,\"manifest_kernel\":%s,"
            "\"loaded\":%zu,\"unlisted_loaded\":%s,\"listed_not_loaded\":%s,"
            "\"risky_cmdline\":%s,\"cis\":{%s},\"evidence\":%s,\"blocked_autoloads\":%s,"
-           "\"problems\":%s}\n",
+           "\"boot_images\":%s,\"problems\":%s}\n",
            sealed ? "true" : "false", JsonString(disabled).c_str(),
            JsonString(kexec_state).c_str(), JsonString(release).c_str(),
            have_manifest ? JsonString(args.manifest).c_str() : "null",
@@ -259,7 +316,7 @@ int RunStatus(const StatusArgs& args) {
            JsonStringArray(unlisted).c_str(), JsonStringArray(not_loaded).c_str(),
            JsonStringArray(risky_words).c_str(), cis_json.c_str(),
            EvidenceJson(cis, disabled, kexec_state).c_str(), BlockedJson(blocked).c_str(),
-           JsonStringArray(problems).c_str());
+           NextBootJson(next).c_str(), JsonStringArray(problems).c_str());
     return sealed ? kExitOk : kExitCheckFailed;
   }
   printf("kernel.modules_disabled   %s\n", disabled.c_str());
@@ -287,6 +344,7 @@ int RunStatus(const StatusArgs& args) {
                ? (" (" + c.module->exception_use + ")").c_str()
                : "");
   PrintBlocked(blocked);
+  PrintNextBoots(next);
   if (sealed) {
     printf("SEALED\n");
     return kExitOk;

@@ -39,7 +39,7 @@ check() { if eval "$1"; then ok; else bad "$2"; fi; }
 expect 2 "" -- "$modseal"
 expect 2 "" -- "$modseal" frobnicate
 expect 2 "--output is required" -- "$modseal" capture
-for cmd in keygen capture rebase merge sign verify show diff blacklist status; do
+for cmd in keygen capture rebase merge sign verify show diff blacklist status check-image; do
   expect 0 "Example:" -- "$modseal" "$cmd" --help
 done
 
@@ -298,6 +298,32 @@ check 'python3 -c "import json,sys; b=json.load(open(\"status.json\"))[\"blocked
 echo "request broken" >>run/modseal/blocked-autoloads
 expect 1 "blocked auto-loads        ./run/modseal/blocked-autoloads:7: malformed line" \
   -- "$modseal" status -m node.manifest --proc proc --root .
+
+# --- the next boot: every installed kernel's initramfs, checked as check-image does -------
+expect 1 "next boot                 not checked (no /boot/vmlinuz-*)" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+newer=6.1.0-99-cloud-amd64
+mkdir -p boot unsealed-image/usr/sbin
+touch "boot/vmlinuz-$kver" "boot/vmlinuz-$newer"
+echo "not the hook" >unsealed-image/usr/sbin/true
+(cd unsealed-image && find . | cpio -o -H newc --quiet) | gzip >"boot/initrd.img-$kver"
+expect 1 "WARNING: next boot ./boot/initrd.img-$newer (newest: the default entry) will not be sealed:" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+expect 1 "  - no initramfs: the kernel boots without modseal, or not at all" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+expect 1 "WARNING: next boot ./boot/initrd.img-$kver will not be sealed:" \
+  -- "$modseal" status -m node.manifest --proc proc --root .
+"$modseal" status -m node.manifest --proc proc --root . --json >status.json
+check 'python3 -c "import json,sys; b=json.load(open(\"status.json\"))[\"boot_images\"]; sys.exit(0 if [(x[\"release\"], x[\"newest\"], x[\"sealed\"]) for x in b]==[(\"$newer\", True, False), (\"$kver\", False, False)] and \"dracut left the modseal module out\" in b[1][\"problems\"][0] else 1)"' \
+  "status --json does not list the boot images, newest first"
+expect 1 "boot/initrd.img-$kver: NOT SEALED" -- "$modseal" check-image "boot/initrd.img-$kver"
+expect 1 "no modseal in the image" -- "$modseal" check-image "boot/initrd.img-$kver"
+printf 'BZh91AY&SY' >bzip2.img
+expect 2 "modseal: bzip2.img: offset 0: neither a cpio archive nor gzip, xz or zstd data" \
+  -- "$modseal" check-image bzip2.img
+head -c 100 "boot/initrd.img-$kver" >short.img
+expect 2 "short.img: offset 0: gzip: truncated stream" -- "$modseal" check-image short.img
+expect 2 "nothing.img: No such file" -- "$modseal" check-image nothing.img
 rm -r run proc/sys/kernel/modprobe
 expect 1 "blocked auto-loads        not recorded (kernel.modprobe is \"unknown\")" \
   -- "$modseal" status -m node.manifest --proc proc --root .
