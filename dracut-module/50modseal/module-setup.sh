@@ -46,7 +46,8 @@ modseal_rebase_help() {
     echo "rebase a manifest to $kernel and sign it off the node:" \
         "modseal rebase OLD.manifest --root IMAGE_ROOT --kver $kernel -o $kernel.manifest;" \
         "modseal sign -k KEY $kernel.manifest; then $1 and run dracut --force --kver $kernel" \
-        "(no image was written for $kernel; the other kernels' images are as they were)"
+        "(or dpkg --configure -a, where a kernel package's configuration stopped here);" \
+        "no image was written for $kernel, the other kernels' images are as they were"
 }
 
 # modseal_manifest may name a directory of per-release manifests: the one for the kernel
