@@ -78,6 +78,10 @@ int main(int argc, char** argv) {
       ->required();
   c->add_flag("--allow-missing", rebase.options.allow_missing,
               "Leave out, with a note, a module the new tree has under no name or alias");
+  c->add_option("--add", rebase.options.add,
+                "Also allow this module or alias in the new release (repeatable): one the old "
+                "kernel had built in")
+      ->allow_extra_args(false);
   c->callback([&] { rc = modseal::RunRebase(rebase); });
 
   modseal::MergeArgs merge;

@@ -80,8 +80,11 @@ bool RebaseFrom(ModuleTree& tree, const Manifest& old, const std::string& source
            " by name or alias (--allow-missing leaves them out)";
     return false;
   }
+  capture.add.insert(capture.add.end(), options.add.begin(), options.add.end());
   CaptureReport resolved;
   if (!ResolveModules(tree, capture, loaded, out, &resolved, err)) return false;
+  for (const std::string& name : resolved.builtin)
+    report->roots.push_back(name + " (--add): built into " + options.kver + ", nothing to load");
   // Across releases every file differs: the changes worth reading are what joined or left.
   const ManifestDiff diff = DiffManifests(old, *out);
   for (const std::string& n : diff.added)

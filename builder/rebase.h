@@ -18,6 +18,9 @@ struct RebaseOptions {
   std::string root = "/";  // holding lib/modules/KVER of the new release
   std::string kver;        // the new release
   bool allow_missing = false;  // a root the new tree lacks is left out, not an error
+  // Modules (or aliases) to add in the new release: what the old kernel had built in and
+  // the new one has as a module (ext4 from Debian's cloud kernel to its generic one).
+  std::vector<std::string> add;
 };
 
 // One line per difference, for people: a root renamed, now built in, or gone, then what

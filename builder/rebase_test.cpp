@@ -116,3 +116,17 @@ TEST_CASE("rebase: onto the same tree, nothing joins or leaves", "[rebase]") {
   CHECK(t.report.changes.empty());
   CHECK(t.report.carried == t.old.modules.size());
 }
+
+TEST_CASE("rebase: --add brings in what the old kernel had built in", "[rebase]") {
+  Trees t({"dummy"});
+  t.options.add = {"crc16", "virtio_pci"};
+  REQUIRE(t.Run());
+  REQUIRE(t.rebased.Find("crc16"));
+  CHECK(ReasonText(*t.rebased.Find("crc16")) == "added");
+  CHECK(t.Said("+ crc16 (added)"));
+  CHECK(t.Said("virtio_pci (--add): built into 6.12.0-1-test, nothing to load"));
+  t.options.add = {"nosuchmodule"};
+  t.report = RebaseReport{};
+  CHECK_FALSE(t.Run());
+  CHECK(t.err.find("nosuchmodule") != std::string::npos);
+}
