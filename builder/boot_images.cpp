@@ -21,7 +21,7 @@ std::vector<BootImage> FindBootImages(const std::string& root) {
     if (IsValidKernelRelease(release)) images.push_back({release, boot + "/initrd.img-" + release});
   }
   closedir(dir);
-  // GRUB's 10_linux orders entries with sort -V; strverscmp orders releases the same way.
+  // strverscmp, as sort -V orders releases; which entry a boot loader boots is not read.
   std::sort(images.begin(), images.end(), [](const BootImage& a, const BootImage& b) {
     return strverscmp(a.release.c_str(), b.release.c_str()) > 0;
   });

@@ -10,7 +10,7 @@ namespace modseal {
 struct BootImage {
   std::string release;
   std::string image;  // ROOT/boot/initrd.img-KVER, whether it exists or not
-  bool newest = false;  // the highest release, sort -V: Debian's GRUB default entry
+  bool newest = false;  // the highest release by version sort (not read from any boot loader)
 };
 
 // Highest release first. Empty when ROOT/boot holds no vmlinuz-* (a UKI, a container).

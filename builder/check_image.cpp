@@ -122,9 +122,7 @@ bool LoadImageKeys(const InitramfsFiles& files, const HookConfig& config,
 void CheckModules(const InitramfsFiles& files, const Manifest& manifest, ImageVerdict* v) {
   const std::string want = "lib/modules/" + manifest.kernel;
   const std::string moddir = Resolve(files, want);
-  // An archive need not list the directory itself, only what is in it.
-  auto first = files.lower_bound(moddir + "/");
-  if (moddir.empty() || first == files.end() || first->first.compare(0, moddir.size() + 1, moddir + "/") != 0) {
+  if (!HoldsRelease(files, manifest.kernel)) {
     v->problems.push_back(want + " is missing from the image");
     return;
   }
@@ -213,6 +211,14 @@ ImageVerdict CheckImage(const InitramfsFiles& files, const std::vector<PublicKey
                          manifest.kernel + ": the hook would refuse it");
   CheckModules(files, manifest, &v);
   return v;
+}
+
+bool HoldsRelease(const InitramfsFiles& files, const std::string& kver) {
+  const std::string moddir = Resolve(files, "lib/modules/" + kver);
+  // An archive need not list the directory itself, only what is in it.
+  auto first = files.lower_bound(moddir + "/");
+  return !moddir.empty() && first != files.end() &&
+         first->first.compare(0, moddir.size() + 1, moddir + "/") == 0;
 }
 
 std::string ReleaseFromImageName(const std::string& path) {

@@ -33,4 +33,7 @@ ImageVerdict CheckImage(const InitramfsFiles& files, const std::vector<PublicKey
 // "initramfs-KVER.img"), or "".
 std::string ReleaseFromImageName(const std::string& path);
 
+// Whether the image holds lib/modules/KVER (through lib -> usr/lib and the like).
+bool HoldsRelease(const InitramfsFiles& files, const std::string& kver);
+
 }  // namespace modseal

@@ -28,9 +28,7 @@ bool CheckImageFile(const std::string& path, const std::vector<PublicKey>& keys,
   std::string release = kver;
   // A name like initrd.img-KVER.unsealed names no release the image holds.
   const std::string named = ReleaseFromImageName(path);
-  if (release.empty() && !named.empty() && files.count("usr/lib/modules/" + named) +
-                                                   files.count("lib/modules/" + named))
-    release = named;
+  if (release.empty() && !named.empty() && HoldsRelease(files, named)) release = named;
   *verdict = CheckImage(files, keys, release);
   return true;
 }

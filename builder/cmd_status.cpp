@@ -189,7 +189,7 @@ void PrintNextBoots(const std::vector<NextBoot>& next) {
     return;
   }
   for (const NextBoot& n : next) {
-    const char* which = n.boot.newest ? " (newest: the default entry)" : "";
+    const char* which = n.boot.newest ? " (newest by version sort)" : "";
     if (NextBootSealed(n)) {
       printf("next boot %s%s  sealed\n", n.boot.image.c_str(), which);
       continue;

@@ -307,7 +307,7 @@ mkdir -p boot unsealed-image/usr/sbin
 touch "boot/vmlinuz-$kver" "boot/vmlinuz-$newer"
 echo "not the hook" >unsealed-image/usr/sbin/true
 (cd unsealed-image && find . | cpio -o -H newc --quiet) | gzip >"boot/initrd.img-$kver"
-expect 1 "WARNING: next boot ./boot/initrd.img-$newer (newest: the default entry) will not be sealed:" \
+expect 1 "WARNING: next boot ./boot/initrd.img-$newer (newest by version sort) will not be sealed:" \
   -- "$modseal" status -m node.manifest --proc proc --root .
 expect 1 "  - no initramfs: the kernel boots without modseal, or not at all" \
   -- "$modseal" status -m node.manifest --proc proc --root .
